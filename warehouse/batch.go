@@ -1,0 +1,315 @@
+package warehouse
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// Batch is a set of rows for one table, encoded as RowBinary as they are
+// appended. RowBinary is what the embedded engine's streaming insert takes
+// without a copy; the server backend decodes it column by column.
+type Batch struct {
+	Table   string // database-qualified, e.g. "flexhub.inventory_users"
+	Columns []Column
+	kinds   []kind
+	buf     []byte
+	rows    int
+}
+
+type kind uint8
+
+const (
+	kString kind = iota
+	kUInt8
+	kUInt16
+	kUInt32
+	kUInt64
+	kInt8
+	kInt16
+	kInt32
+	kInt64
+	kFloat32
+	kFloat64
+	kBool
+	kDate
+	kDateTime
+	kDateTime64ms
+	kArrayString
+)
+
+func kindOf(t string) (kind, error) {
+	t = strings.TrimSpace(t)
+	if strings.HasPrefix(t, "LowCardinality(") && strings.HasSuffix(t, ")") {
+		t = t[len("LowCardinality(") : len(t)-1]
+	}
+	switch {
+	case t == "String":
+		return kString, nil
+	case t == "UInt8":
+		return kUInt8, nil
+	case t == "UInt16":
+		return kUInt16, nil
+	case t == "UInt32":
+		return kUInt32, nil
+	case t == "UInt64":
+		return kUInt64, nil
+	case t == "Int8":
+		return kInt8, nil
+	case t == "Int16":
+		return kInt16, nil
+	case t == "Int32":
+		return kInt32, nil
+	case t == "Int64":
+		return kInt64, nil
+	case t == "Float32":
+		return kFloat32, nil
+	case t == "Float64":
+		return kFloat64, nil
+	case t == "Bool":
+		return kBool, nil
+	case t == "Date":
+		return kDate, nil
+	case t == "DateTime" || strings.HasPrefix(t, "DateTime('"):
+		return kDateTime, nil
+	case t == "DateTime64(3)" || strings.HasPrefix(t, "DateTime64(3,"):
+		return kDateTime64ms, nil
+	case t == "Array(String)" || t == "Array(LowCardinality(String))":
+		return kArrayString, nil
+	}
+	return 0, fmt.Errorf("warehouse: column type %q is not supported in batches", t)
+}
+
+// NewBatch starts a batch for table with the given columns.
+func NewBatch(table string, columns []Column) (*Batch, error) {
+	b := &Batch{Table: table, Columns: columns, kinds: make([]kind, len(columns))}
+	for i, c := range columns {
+		k, err := kindOf(c.Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", c.Name, err)
+		}
+		b.kinds[i] = k
+	}
+	return b, nil
+}
+
+// MustBatch is NewBatch for column lists fixed at compile time.
+func MustBatch(table string, columns []Column) *Batch {
+	b, err := NewBatch(table, columns)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// Rows is the number of rows appended.
+func (b *Batch) Rows() int { return b.rows }
+
+// Bytes is the RowBinary encoding of the rows appended so far.
+func (b *Batch) Bytes() []byte { return b.buf }
+
+// Reset empties the batch, keeping its buffer.
+func (b *Batch) Reset() { b.buf = b.buf[:0]; b.rows = 0 }
+
+// ColumnList renders "(a, b, c)" for an INSERT statement.
+func (b *Batch) ColumnList() string {
+	names := make([]string, len(b.Columns))
+	for i, c := range b.Columns {
+		names[i] = "`" + c.Name + "`"
+	}
+	return "(" + strings.Join(names, ", ") + ")"
+}
+
+// Append adds one row. Values must match the column types: string for
+// String, unsigned/signed Go integers for the integer types, float64, bool,
+// time.Time for Date/DateTime/DateTime64(3), []string for Array(String).
+// A mismatch is an error and leaves the batch as it was.
+func (b *Batch) Append(values ...any) error {
+	if len(values) != len(b.kinds) {
+		return fmt.Errorf("warehouse: %s: %d values for %d columns", b.Table, len(values), len(b.kinds))
+	}
+	mark := len(b.buf)
+	for i, v := range values {
+		if err := b.put(b.kinds[i], v); err != nil {
+			b.buf = b.buf[:mark]
+			return fmt.Errorf("warehouse: %s.%s: %w", b.Table, b.Columns[i].Name, err)
+		}
+	}
+	b.rows++
+	return nil
+}
+
+func (b *Batch) put(k kind, v any) error {
+	switch k {
+	case kString:
+		s, ok := v.(string)
+		if !ok {
+			return typeErr("string", v)
+		}
+		b.buf = binary.AppendUvarint(b.buf, uint64(len(s)))
+		b.buf = append(b.buf, s...)
+	case kUInt8, kUInt16, kUInt32, kUInt64, kInt8, kInt16, kInt32, kInt64:
+		n, ok := asUint64(v)
+		if !ok {
+			return typeErr("integer", v)
+		}
+		switch k {
+		case kUInt8, kInt8:
+			b.buf = append(b.buf, byte(n))
+		case kUInt16, kInt16:
+			b.buf = binary.LittleEndian.AppendUint16(b.buf, uint16(n))
+		case kUInt32, kInt32:
+			b.buf = binary.LittleEndian.AppendUint32(b.buf, uint32(n))
+		default:
+			b.buf = binary.LittleEndian.AppendUint64(b.buf, n)
+		}
+	case kFloat32, kFloat64:
+		var f float64
+		switch x := v.(type) {
+		case float64:
+			f = x
+		case float32:
+			f = float64(x)
+		default:
+			return typeErr("float64", v)
+		}
+		if k == kFloat32 {
+			b.buf = binary.LittleEndian.AppendUint32(b.buf, math.Float32bits(float32(f)))
+		} else {
+			b.buf = binary.LittleEndian.AppendUint64(b.buf, math.Float64bits(f))
+		}
+	case kBool:
+		x, ok := v.(bool)
+		if !ok {
+			return typeErr("bool", v)
+		}
+		if x {
+			b.buf = append(b.buf, 1)
+		} else {
+			b.buf = append(b.buf, 0)
+		}
+	case kDate, kDateTime, kDateTime64ms:
+		t, ok := v.(time.Time)
+		if !ok {
+			return typeErr("time.Time", v)
+		}
+		switch k {
+		case kDate:
+			days := t.UTC().Unix() / 86400
+			if t.UTC().Unix() < 0 || days > math.MaxUint16 {
+				return fmt.Errorf("date %s out of range", t.Format(time.DateOnly))
+			}
+			b.buf = binary.LittleEndian.AppendUint16(b.buf, uint16(days))
+		case kDateTime:
+			b.buf = binary.LittleEndian.AppendUint32(b.buf, uint32(t.Unix()))
+		default:
+			b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(t.UnixMilli()))
+		}
+	case kArrayString:
+		ss, ok := v.([]string)
+		if !ok {
+			return typeErr("[]string", v)
+		}
+		b.buf = binary.AppendUvarint(b.buf, uint64(len(ss)))
+		for _, s := range ss {
+			b.buf = binary.AppendUvarint(b.buf, uint64(len(s)))
+			b.buf = append(b.buf, s...)
+		}
+	}
+	return nil
+}
+
+func asUint64(v any) (uint64, bool) {
+	switch x := v.(type) {
+	case int:
+		return uint64(x), true
+	case int8:
+		return uint64(x), true
+	case int16:
+		return uint64(x), true
+	case int32:
+		return uint64(x), true
+	case int64:
+		return uint64(x), true
+	case uint:
+		return uint64(x), true
+	case uint8:
+		return uint64(x), true
+	case uint16:
+		return uint64(x), true
+	case uint32:
+		return uint64(x), true
+	case uint64:
+		return x, true
+	}
+	return 0, false
+}
+
+func typeErr(want string, got any) error {
+	return fmt.Errorf("want %s, got %T", want, got)
+}
+
+// DecodeRows turns the batch back into Go values, column types preserved
+// (int64/uint64 widened as the server driver expects per column type). The
+// server backend uses it to hand rows to the native-protocol driver.
+func (b *Batch) DecodeRows(fn func(row []any) error) error {
+	buf := b.buf
+	row := make([]any, len(b.kinds))
+	for r := 0; r < b.rows; r++ {
+		for i, k := range b.kinds {
+			var v any
+			var n int
+			switch k {
+			case kString:
+				l, w := binary.Uvarint(buf)
+				v, n = string(buf[w:w+int(l)]), w+int(l)
+			case kUInt8:
+				v, n = buf[0], 1
+			case kInt8:
+				v, n = int8(buf[0]), 1
+			case kUInt16:
+				v, n = binary.LittleEndian.Uint16(buf), 2
+			case kInt16:
+				v, n = int16(binary.LittleEndian.Uint16(buf)), 2
+			case kUInt32:
+				v, n = binary.LittleEndian.Uint32(buf), 4
+			case kInt32:
+				v, n = int32(binary.LittleEndian.Uint32(buf)), 4
+			case kUInt64:
+				v, n = binary.LittleEndian.Uint64(buf), 8
+			case kInt64:
+				v, n = int64(binary.LittleEndian.Uint64(buf)), 8
+			case kFloat32:
+				v, n = math.Float32frombits(binary.LittleEndian.Uint32(buf)), 4
+			case kFloat64:
+				v, n = math.Float64frombits(binary.LittleEndian.Uint64(buf)), 8
+			case kBool:
+				v, n = buf[0] == 1, 1
+			case kDate:
+				v, n = time.Unix(int64(binary.LittleEndian.Uint16(buf))*86400, 0).UTC(), 2
+			case kDateTime:
+				v, n = time.Unix(int64(binary.LittleEndian.Uint32(buf)), 0).UTC(), 4
+			case kDateTime64ms:
+				v, n = time.UnixMilli(int64(binary.LittleEndian.Uint64(buf))).UTC(), 8
+			case kArrayString:
+				cnt, w := binary.Uvarint(buf)
+				ss := make([]string, cnt)
+				off := w
+				for j := range ss {
+					l, w2 := binary.Uvarint(buf[off:])
+					ss[j] = string(buf[off+w2 : off+w2+int(l)])
+					off += w2 + int(l)
+				}
+				v, n = ss, off
+			}
+			row[i] = v
+			buf = buf[n:]
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
