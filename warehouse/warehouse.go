@@ -63,10 +63,7 @@ func FormatParam(v any) string {
 	case string:
 		return x
 	case time.Time:
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			// Dates travel as dates; a DateTime placeholder parses them too.
-			return x.UTC().Format("2006-01-02")
-		}
+		// Full precision for DateTime64; use Date for a {x:Date} placeholder.
 		return x.UTC().Format("2006-01-02 15:04:05.000")
 	case Date:
 		return time.Time(x).UTC().Format("2006-01-02")

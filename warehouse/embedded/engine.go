@@ -74,10 +74,7 @@ func Open(cfg Config) (*Engine, error) {
 	abs, _ := filepath.Abs(cfg.DataDir)
 	// The Go runtime owns signals; the engine must not install handlers.
 	l.setSignalHandlersEnabled(0)
-	args := []string{"flexhub", "--path=" + abs,
-		// Native output carries plain columns rather than dictionary-encoded ones.
-		"--low_cardinality_allow_in_native_format=0",
-	}
+	args := []string{"flexhub", "--path=" + abs}
 	for k, v := range cfg.Settings {
 		args = append(args, "--"+k+"="+v)
 	}

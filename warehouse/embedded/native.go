@@ -15,8 +15,7 @@ import (
 // The embedded engine answers in ClickHouse's Native format: columnar, every
 // block carries its column names and ClickHouse types (a Date stays a Date,
 // which ArrowStream would flatten to UInt16), and a streamed chunk is a whole
-// block. LowCardinality is switched off for Native output at connect time, so
-// columns arrive in their plain form.
+// block.
 
 type nativeReader struct {
 	buf []byte
@@ -285,7 +284,7 @@ func readColumn(r *nativeReader, t *chType, n int) []any {
 			}
 		}
 	case "LowCardinality":
-		r.fail("LowCardinality in Native output (connect with low_cardinality_allow_in_native_format=0)")
+		readLowCardinality(r, t.inner[0], n, out)
 	case "Array":
 		offsets := make([]uint64, n)
 		b := r.take(8 * n)
@@ -393,4 +392,70 @@ func enumNames(args []string) map[int64]string {
 		m[v] = name
 	}
 	return m
+}
+
+// readLowCardinality decodes a dictionary-encoded column: a version
+// prefix, then the dictionary (keys in the plain type, without Nullable;
+// key 0 is NULL for a nullable column) and one index per row.
+func readLowCardinality(r *nativeReader, inner *chType, n int, out []any) {
+	le := binary.LittleEndian
+	if b := r.take(8); b == nil || le.Uint64(b) != 1 {
+		r.fail("LowCardinality: unsupported key version")
+		return
+	}
+	if n == 0 {
+		return
+	}
+	b := r.take(8)
+	if b == nil {
+		return
+	}
+	flags := le.Uint64(b)
+	const needGlobalDictionary, hasAdditionalKeys = 1 << 8, 1 << 9
+	if flags&needGlobalDictionary != 0 || flags&hasAdditionalKeys == 0 {
+		r.fail("LowCardinality: shared dictionaries are not supported")
+		return
+	}
+	nullable := inner.name == "Nullable"
+	keyType := inner
+	if nullable {
+		keyType = inner.inner[0]
+	}
+	b = r.take(8)
+	if b == nil {
+		return
+	}
+	keys := readColumn(r, keyType, int(le.Uint64(b)))
+	b = r.take(8)
+	if b == nil {
+		return
+	}
+	rows := int(le.Uint64(b))
+	size := 1 << (flags & 0xff) // UInt8, UInt16, UInt32, UInt64
+	idx := r.take(rows * size)
+	if idx == nil {
+		return
+	}
+	for i := 0; i < rows && i < n; i++ {
+		var k uint64
+		switch size {
+		case 1:
+			k = uint64(idx[i])
+		case 2:
+			k = uint64(le.Uint16(idx[i*2:]))
+		case 4:
+			k = uint64(le.Uint32(idx[i*4:]))
+		default:
+			k = le.Uint64(idx[i*8:])
+		}
+		if k >= uint64(len(keys)) {
+			r.fail("LowCardinality: index %d outside dictionary of %d", k, len(keys))
+			return
+		}
+		if nullable && k == 0 {
+			out[i] = nil
+		} else {
+			out[i] = keys[k]
+		}
+	}
 }

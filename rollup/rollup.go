@@ -1,0 +1,139 @@
+// Package rollup runs the scheduled, idempotent SQL rollups that turn raw
+// events into the figures the API serves. Each rollup recomputes whole days
+// (or weeks) that changed since its watermark and writes them into a
+// ReplacingMergeTree, so running it twice changes nothing and late or
+// re-sent data corrects the days it touches.
+package rollup
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flexhub/flexhub/warehouse"
+)
+
+//go:embed sql/changed_days.sql
+var changedDaysSQL string
+
+//go:embed sql/license_usage_daily.sql
+var licenseUsageDailySQL string
+
+const readWatermarkSQL = `SELECT max(watermark) FROM {db:Identifier}.rollup_watermarks FINAL WHERE rollup = {rollup:String}`
+
+const writeWatermarkSQL = `INSERT INTO {db:Identifier}.rollup_watermarks (rollup, watermark) VALUES ({rollup:String}, {watermark:DateTime64(3)})`
+
+// Worker runs the rollups on a schedule.
+type Worker struct {
+	w        warehouse.Warehouse
+	interval time.Duration
+	log      *slog.Logger
+	runs     *prometheus.CounterVec
+	seconds  *prometheus.HistogramVec
+	now      func() time.Time
+}
+
+// NewWorker builds a worker that runs every interval.
+func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Registerer, log *slog.Logger) *Worker {
+	wk := &Worker{w: w, interval: interval, log: log.With("component", "rollup"), now: time.Now,
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flexhub_rollup_runs_total",
+			Help: "Rollup runs by rollup and outcome."}, []string{"rollup", "outcome"}),
+		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "flexhub_rollup_seconds",
+			Help: "Rollup duration.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"rollup"}),
+	}
+	if reg != nil {
+		reg.MustRegister(wk.runs, wk.seconds)
+	}
+	return wk
+}
+
+// Run rolls up every interval until ctx ends. A failed run is logged and
+// retried at the next tick; nothing is lost because the watermark only moves
+// after a successful run.
+func (wk *Worker) Run(ctx context.Context) error {
+	t := time.NewTicker(wk.interval)
+	defer t.Stop()
+	for {
+		if err := wk.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			wk.log.Warn("rollup failed; retrying at the next tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce brings every rollup up to date.
+func (wk *Worker) RunOnce(ctx context.Context) error {
+	return wk.licenseUsageDaily(ctx)
+}
+
+// LicenseUsageDays recomputes license_usage_daily for [from, to] whatever
+// the watermark says (flexhub rollup --from --to).
+func (wk *Worker) LicenseUsageDays(ctx context.Context, from, to time.Time) error {
+	return wk.w.Exec(ctx, licenseUsageDailySQL, warehouse.P(
+		"from", warehouse.Date(from), "to", warehouse.Date(to), "computed_at", wk.now().UTC()))
+}
+
+func (wk *Worker) licenseUsageDaily(ctx context.Context) (err error) {
+	const name = "license_usage_daily"
+	start := time.Now()
+	defer func() {
+		outcome := "ok"
+		if err != nil {
+			outcome = "error"
+		}
+		wk.runs.WithLabelValues(name, outcome).Inc()
+		wk.seconds.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	}()
+	since, err := wk.watermark(ctx, name)
+	if err != nil {
+		return err
+	}
+	until := wk.now().UTC()
+	res, err := wk.w.Query(ctx, changedDaysSQL, warehouse.P("since", since, "until", until))
+	if err != nil {
+		return fmt.Errorf("rollup %s: changed days: %w", name, err)
+	}
+	// Contiguous runs of changed days are recomputed in one statement each.
+	for _, span := range spans(res) {
+		if err := wk.LicenseUsageDays(ctx, span[0], span[1]); err != nil {
+			return fmt.Errorf("rollup %s %s..%s: %w", name, span[0].Format(time.DateOnly), span[1].Format(time.DateOnly), err)
+		}
+	}
+	if len(res.Rows) > 0 {
+		wk.log.Info("rolled up", "rollup", name, "days", len(res.Rows), "took", time.Since(start).Round(time.Millisecond))
+	}
+	if err := wk.w.Exec(ctx, writeWatermarkSQL, warehouse.P("rollup", name, "watermark", until)); err != nil {
+		return fmt.Errorf("rollup %s: watermark: %w", name, err)
+	}
+	return nil
+}
+
+func (wk *Worker) watermark(ctx context.Context, name string) (time.Time, error) {
+	res, err := wk.w.Query(ctx, readWatermarkSQL, warehouse.P("rollup", name))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("rollup %s: read watermark: %w", name, err)
+	}
+	return warehouse.Time(res.Rows[0][0]), nil
+}
+
+// spans groups sorted days into contiguous [first, last] ranges.
+func spans(res *warehouse.Result) [][2]time.Time {
+	var out [][2]time.Time
+	for _, r := range res.Rows {
+		d := warehouse.Time(r[0])
+		if n := len(out); n > 0 && out[n-1][1].AddDate(0, 0, 1).Equal(d) {
+			out[n-1][1] = d
+			continue
+		}
+		out = append(out, [2]time.Time{d, d})
+	}
+	return out
+}
