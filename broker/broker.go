@@ -67,8 +67,22 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 // Addr is the bootstrap address (host:port).
 func (e *Embedded) Addr() string { return e.addr }
 
-// Close stops the broker, flushing its log.
-func (e *Embedded) Close() { e.Cluster.Close() }
+// Close stops the broker, flushing its log. A nil broker is a no-op, so
+// callers can defer Close whether or not they started one.
+func (e *Embedded) Close() {
+	if e != nil {
+		e.Cluster.Close()
+	}
+}
+
+// Ping tells whether the cluster answers a metadata request.
+func Ping(ctx context.Context, brokers []string) error {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 5 * time.Second}
+	if _, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{}}); err != nil {
+		return fmt.Errorf("kafka: %w", err)
+	}
+	return nil
+}
 
 // Brokers splits a comma-separated bootstrap list.
 func Brokers(list string) []string {
