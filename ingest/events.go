@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -235,4 +236,20 @@ func keyField(name string) func(json.RawMessage) []byte {
 
 func scratchBatch(t *EventType) *warehouse.Batch {
 	return warehouse.MustBatch(t.Table, t.Columns)
+}
+
+// jbool is a boolean that, like the schemas, refuses null.
+type jbool bool
+
+func (b *jbool) UnmarshalJSON(p []byte) error {
+	switch string(p) {
+	case "true":
+		*b = true
+	case "false":
+		*b = false
+	default:
+		// A type error, so that encoding/json names the field.
+		return &json.UnmarshalTypeError{Value: string(p), Type: reflect.TypeFor[bool]()}
+	}
+	return nil
 }

@@ -125,12 +125,12 @@ func inventoryTypes() []*EventType {
 					syncRef
 					UserID                     string `json:"user_id"`
 					DirectoryNumber            string `json:"directory_number"`
-					EnterpriseDirectoryProfile bool   `json:"enterprise_directory_profile"`
-					SNR                        bool   `json:"snr"`
-					ExtensionMobility          bool   `json:"extension_mobility"`
-					Voicemail                  bool   `json:"voicemail"`
-					MobileUCClient             bool   `json:"mobile_uc_client"`
-					TabletUCClient             bool   `json:"tablet_uc_client"`
+					EnterpriseDirectoryProfile jbool  `json:"enterprise_directory_profile"`
+					SNR                        jbool  `json:"snr"`
+					ExtensionMobility          jbool  `json:"extension_mobility"`
+					Voicemail                  jbool  `json:"voicemail"`
+					MobileUCClient             jbool  `json:"mobile_uc_client"`
+					TabletUCClient             jbool  `json:"tablet_uc_client"`
 				}
 				if err := decodeData(env.Data, &d); err != nil {
 					return err
@@ -143,8 +143,8 @@ func inventoryTypes() []*EventType {
 					return err
 				}
 				return b.Append(d.PartnerID, d.CustomerID, d.ClusterID, d.SyncID, at,
-					d.UserID, d.DirectoryNumber, d.EnterpriseDirectoryProfile, d.SNR, d.ExtensionMobility,
-					d.Voicemail, d.MobileUCClient, d.TabletUCClient, env.ID)
+					d.UserID, d.DirectoryNumber, bool(d.EnterpriseDirectoryProfile), bool(d.SNR), bool(d.ExtensionMobility),
+					bool(d.Voicemail), bool(d.MobileUCClient), bool(d.TabletUCClient), env.ID)
 			},
 		},
 		{
@@ -163,7 +163,7 @@ func inventoryTypes() []*EventType {
 					DeviceID         string `json:"device_id"`
 					DeviceType       string `json:"device_type"`
 					AssociatedUserID string `json:"associated_user_id"`
-					Telepresence     bool   `json:"telepresence"`
+					Telepresence     jbool  `json:"telepresence"`
 					Location         string `json:"location"`
 				}
 				if err := decodeData(env.Data, &d); err != nil {
@@ -191,7 +191,7 @@ func inventoryTypes() []*EventType {
 					}
 				}
 				return b.Append(d.PartnerID, d.CustomerID, d.ClusterID, d.SyncID, at,
-					d.DeviceID, d.DeviceType, d.AssociatedUserID, d.Telepresence, d.Location, env.ID)
+					d.DeviceID, d.DeviceType, d.AssociatedUserID, bool(d.Telepresence), d.Location, env.ID)
 			},
 		},
 	}

@@ -1,0 +1,71 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flexhub/flexhub/schemas"
+)
+
+// The hot path validates with hand-written checks (a JSON Schema validator
+// is too slow for the ingest rate). This test keeps the two in agreement:
+// for every case, ingest accepts exactly when the JSON Schemas accept.
+func TestValidatorsAgreeWithJSONSchemas(t *testing.T) {
+	v, err := schemas.NewEventValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := NewRegistry("flexhub.")
+	user := string(userEvent("cl-1", 1))
+	device := `{"specversion":"1.0","id":"d1","source":"/ucm/clusters/cl-1","type":"com.flexhub.ucm.device.observed","time":"2026-11-20T02:00:00Z","data":{"partner_id":"p1","customer_id":"c1","cluster_id":"cl-1","sync_id":"s1","synced_at":"2026-11-20T02:00:00Z","device_id":"SEP1","device_type":"desk_phone","associated_user_id":"user-1","telepresence":false,"location":"office"}}`
+	sync := `{"specversion":"1.0","id":"s1","source":"/ucm/clusters/cl-1","type":"com.flexhub.ucm.cluster.synced","time":"2026-11-20T02:00:00Z","subject":"customers/c1","data":{"partner_id":"p1","customer_id":"c1","cluster_id":"cl-1","sync_id":"s1","synced_at":"2026-11-20T02:00:00Z","cluster_name":"AMS-UCM-01","region":"eu-west-ams","version":"12.5.1","publisher":"pub1","user_count":1,"device_count":1}}`
+	r := strings.Replace
+	cases := []struct {
+		name, event string
+	}{
+		{"valid user", user},
+		{"valid device", device},
+		{"valid sync", sync},
+		{"user without optional fields", r(user, `,"directory_number":"+3120000001","enterprise_directory_profile":true,"voicemail":true`, "", 1)},
+		{"device without owner or location", r(r(device, `,"associated_user_id":"user-1"`, "", 1), `,"location":"office"`, "", 1)},
+		{"missing specversion", r(user, `"specversion":"1.0",`, "", 1)},
+		{"wrong specversion", r(user, `"1.0"`, `"1.1"`, 1)},
+		{"empty id", r(user, `"id":"u-cl-1-1"`, `"id":""`, 1)},
+		{"missing source", r(user, `"source":"/ucm/clusters/cl-1",`, "", 1)},
+		{"time not a timestamp", r(user, `"time":"2026-11-20T02:00:00Z"`, `"time":"20 Nov"`, 1)},
+		{"data not an object", r(device, device[strings.Index(device, `"data":`):], `"data":[1]}`, 1)},
+		{"unknown type", r(user, "user.observed", "user.deleted", 1)},
+		{"missing partner_id", r(user, `"partner_id":"p1",`, "", 1)},
+		{"bad id character", r(user, `"user_id":"user-1"`, `"user_id":"user 1"`, 1)},
+		{"id starting with a dash", r(user, `"user_id":"user-1"`, `"user_id":"-user"`, 1)},
+		{"id too long", r(user, `"user_id":"user-1"`, `"user_id":"`+strings.Repeat("u", 129)+`"`, 1)},
+		{"bool as string", r(user, `"voicemail":true`, `"voicemail":"true"`, 1)},
+		{"bool as null", r(user, `"voicemail":true`, `"voicemail":null`, 1)},
+		{"string as null", r(user, `"user_id":"user-1"`, `"user_id":null`, 1)},
+		{"count as float", r(sync, `"user_count":1`, `"user_count":1.5`, 1)},
+		{"duplicate-free envelope extension", r(user, `"specversion":"1.0",`, `"specversion":"1.0","partnerext":"x",`, 1)},
+		{"unknown data member", r(user, `"voicemail":true`, `"voicemail":true,"extra":1`, 1)},
+		{"synced_at not a timestamp", r(user, `"synced_at":"2026-11-20T02:00:00Z"`, `"synced_at":"2026-11-20"`, 1)},
+		{"device type not in enum", r(device, `"desk_phone"`, `"fax"`, 1)},
+		{"location not in enum", r(device, `"office"`, `"roof"`, 1)},
+		{"device without type", r(device, `"device_type":"desk_phone",`, "", 1)},
+		{"sync negative count", r(sync, `"user_count":1`, `"user_count":-1`, 1)},
+		{"sync count as string", r(sync, `"user_count":1`, `"user_count":"1"`, 1)},
+		{"sync missing count", r(sync, `,"device_count":1`, "", 1)},
+		{"sync bad version", r(sync, `"12.5.1"`, `"12.x"`, 1)},
+		{"sync empty region", r(sync, `"eu-west-ams"`, `""`, 1)},
+		{"directory number too long", r(user, `"+3120000001"`, `"`+strings.Repeat("1", 65)+`"`, 1)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			schemaErr := v.Validate([]byte(c.event))
+			env, typ, err := reg.Parse([]byte(c.event))
+			if err == nil {
+				err = typ.Decode(env, scratchBatch(typ))
+			}
+			if (schemaErr == nil) != (err == nil) {
+				t.Fatalf("disagree: JSON Schema says %v, ingest says %v", schemaErr, err)
+			}
+		})
+	}
+}
