@@ -166,6 +166,7 @@ type partitionState struct {
 	partition int
 	reader    *kafka.Reader
 	batches   map[string]*warehouse.Batch
+	decoder   *Decoder
 	carry     *kafka.Message // read past a replayed batch's end; starts the next batch
 	checkPlan bool           // the next batch may have been planned before a crash
 }
@@ -215,7 +216,7 @@ func (in *Ingestor) consumePartition(stopCtx, genCtx context.Context, gen *kafka
 		return
 	}
 	st := &partitionState{topic: topic, partition: partition, reader: reader,
-		batches: map[string]*warehouse.Batch{}, checkPlan: true}
+		batches: map[string]*warehouse.Batch{}, decoder: in.reg.NewDecoder(), checkPlan: true}
 	log.Info("partition assigned", "committed_offset", committed)
 
 	for {
@@ -328,14 +329,14 @@ func (in *Ingestor) writeBatch(ctx context.Context, gen *kafka.Generation, st *p
 	var dead []DeadLetter
 	for i := range msgs {
 		m := &msgs[i]
-		env, t, err := in.reg.Parse(m.Value)
+		ev, err := st.decoder.Decode(m.Value)
 		if err == nil {
-			b := st.batches[t.Table]
+			b := st.batches[ev.Type.Table]
 			if b == nil {
-				b = warehouse.MustBatch(t.Table, t.Columns)
-				st.batches[t.Table] = b
+				b = warehouse.MustBatch(ev.Type.Table, ev.Type.Columns)
+				st.batches[ev.Type.Table] = b
 			}
-			err = t.Decode(env, b)
+			err = b.Append(ev.Row...)
 		}
 		if err != nil {
 			dead = append(dead, DeadLetter{Message: *m, Reason: err})

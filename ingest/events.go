@@ -4,42 +4,83 @@
 package ingest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
-	"strings"
 	"time"
+
+	"github.com/valyala/fastjson"
 
 	"github.com/flexhub/flexhub/warehouse"
 )
 
-// Envelope is a CloudEvents 1.0 event in structured JSON mode.
-type Envelope struct {
-	SpecVersion     string          `json:"specversion"`
-	ID              string          `json:"id"`
-	Source          string          `json:"source"`
-	Type            string          `json:"type"`
-	Time            string          `json:"time"`
-	Subject         string          `json:"subject,omitempty"`
-	DataContentType string          `json:"datacontenttype,omitempty"`
-	DataSchema      string          `json:"dataschema,omitempty"`
-	Data            json.RawMessage `json:"data"`
+// Each event type is a table of fields; one generic decoder walks an event
+// once, checks every member against its field (as the JSON Schema under
+// schemas/events does — a conformance test holds the two together) and
+// yields the table row. A JSON Schema validator would cost several times
+// more per event than the ingest rate allows.
+
+// FieldKind says how a data member is checked and stored.
+type FieldKind uint8
+
+const (
+	FieldString  FieldKind = iota // string of 0..Max characters (1.. if Required)
+	FieldID                       // identifier ^[A-Za-z0-9][A-Za-z0-9._:@-]*$, up to 128 characters
+	FieldTime                     // RFC 3339 timestamp → DateTime64(3)
+	FieldBool                     // JSON boolean, false when absent
+	FieldCount                    // integer 0..10 000 000
+	FieldEnum                     // one of Enum
+	FieldVersion                  // dotted digits, e.g. 12.5.1
+)
+
+// Field is one member of an event's data.
+type Field struct {
+	Name     string
+	Kind     FieldKind
+	Required bool
+	Max      int      // FieldString: maximum length
+	Enum     []string // FieldEnum: allowed values ("" allowed only if listed)
+	enum     map[string]bool
 }
 
-// EventType is one contract: how to decode and check its data, and which
-// table row it becomes.
+// EventType is one contract: its fields, and the table its rows go to.
 type EventType struct {
-	Name   string // CloudEvents type, e.g. com.flexhub.ucm.user.observed
-	Family string // event family; one topic per family
-	Table  string // target table (unqualified)
-	// Columns of the target table the row fills, in order.
+	Name     string // CloudEvents type, e.g. com.flexhub.ucm.user.observed
+	Family   string // event family; one topic per family
+	Table    string // target table (unqualified)
+	Fields   []Field
+	KeyField string // the data member that keys the Kafka message
+	// Columns are the table columns a row fills: the fields, then event_id.
 	Columns []warehouse.Column
-	// Decode checks data against the contract and appends one row to b.
-	Decode func(env *Envelope, b *warehouse.Batch) error
-	// Key extracts the Kafka key (ordering unit) from valid data.
-	Key func(data json.RawMessage) []byte
+	keyIdx  int
+}
+
+func (t *EventType) init() {
+	t.Columns = make([]warehouse.Column, 0, len(t.Fields)+1)
+	t.keyIdx = -1
+	for i := range t.Fields {
+		f := &t.Fields[i]
+		var typ string
+		switch f.Kind {
+		case FieldTime:
+			typ = "DateTime64(3)"
+		case FieldBool:
+			typ = "Bool"
+		case FieldCount:
+			typ = "UInt32"
+		default:
+			typ = "String"
+		}
+		if f.Kind == FieldEnum {
+			f.enum = map[string]bool{}
+			for _, v := range f.Enum {
+				f.enum[v] = true
+			}
+		}
+		if f.Name == t.KeyField {
+			t.keyIdx = i
+		}
+		t.Columns = append(t.Columns, warehouse.Column{Name: f.Name, Type: typ})
+	}
+	t.Columns = append(t.Columns, warehouse.Column{Name: "event_id", Type: "String"})
 }
 
 // Family is an event family and its topic.
@@ -61,6 +102,7 @@ func NewRegistry(topicPrefix string) *Registry {
 		r.families[f] = Family{Name: f, Topic: topicPrefix + f}
 	}
 	for _, t := range inventoryTypes() {
+		t.init()
 		r.types[t.Name] = t
 	}
 	return r
@@ -84,17 +126,6 @@ func (r *Registry) Families() []Family {
 // TopicOf returns the topic of an event type's family.
 func (r *Registry) TopicOf(t *EventType) string { return r.families[t.Family].Topic }
 
-// Tables lists each target table and its columns, once.
-func (r *Registry) Tables(family string) map[string][]warehouse.Column {
-	out := map[string][]warehouse.Column{}
-	for _, t := range r.types {
-		if t.Family == family {
-			out[t.Table] = t.Columns
-		}
-	}
-	return out
-}
-
 // InvalidEvent is a contract violation; Reason is what goes into the
 // dead-letter header and the API's per-event error.
 type InvalidEvent struct {
@@ -114,67 +145,229 @@ func invalid(kind, format string, args ...any) *InvalidEvent {
 // still be produced to, and dead-lettered from, a default broker.
 const MaxEventBytes = 256 << 10
 
-// Parse decodes and checks an envelope and returns its contract.
-func (r *Registry) Parse(raw []byte) (*Envelope, *EventType, error) {
+// Event is a decoded, valid event.
+type Event struct {
+	Type *EventType
+	ID   string
+	// Row holds the values of Type.Columns; it is reused by the next
+	// Decode, so append it to a batch before decoding again.
+	Row []any
+}
+
+// Key is the Kafka key of the event (its KeyField), nil if it has none.
+func (e *Event) Key() []byte {
+	if e.Type.keyIdx < 0 {
+		return nil
+	}
+	return []byte(e.Row[e.Type.keyIdx].(string))
+}
+
+// Decoder decodes events; it keeps parse buffers between calls, so each
+// goroutine needs its own.
+type Decoder struct {
+	reg    *Registry
+	parser fastjson.Parser
+	row    []any
+	seen   []bool
+}
+
+// NewDecoder returns a decoder for the registry's contracts.
+func (r *Registry) NewDecoder() *Decoder { return &Decoder{reg: r} }
+
+// Decode parses and checks one CloudEvent (structured JSON mode).
+func (d *Decoder) Decode(raw []byte) (*Event, error) {
 	if len(raw) > MaxEventBytes {
-		return nil, nil, invalid("oversized", "event is %d bytes, the limit is %d", len(raw), MaxEventBytes)
+		return nil, invalid("oversized", "event is %d bytes, the limit is %d", len(raw), MaxEventBytes)
 	}
-	var env Envelope
-	if err := json.Unmarshal(raw, &env); err != nil {
-		return nil, nil, invalid("malformed", "not a JSON object: %v", jsonErr(err))
+	v, err := d.parser.ParseBytes(raw)
+	if err != nil {
+		return nil, invalid("malformed", "not a JSON object: %v", err)
 	}
-	if err := checkEnvelope(&env); err != nil {
-		return &env, nil, err
+	obj, err := v.Object()
+	if err != nil {
+		return nil, invalid("malformed", "not a JSON object: the event is a JSON %s", v.Type())
 	}
-	t, ok := r.types[env.Type]
-	if !ok {
-		return &env, nil, invalid("unknown_type", "unknown event type %q", env.Type)
+	var env struct {
+		spec, id, source, typ, time, contentType    []byte
+		hasSpec, hasID, hasSource, hasType, hasTime bool
+		data                                        *fastjson.Value
 	}
-	return &env, t, nil
-}
-
-func checkEnvelope(e *Envelope) error {
+	var envErr error
+	str := func(name string, v *fastjson.Value) []byte {
+		b, err := v.StringBytes()
+		if err != nil && envErr == nil {
+			envErr = invalid("envelope", "%s must be a string, got JSON %s", name, v.Type())
+		}
+		return b
+	}
+	obj.Visit(func(k []byte, v *fastjson.Value) {
+		switch string(k) {
+		case "specversion":
+			env.spec, env.hasSpec = str("specversion", v), true
+		case "id":
+			env.id, env.hasID = str("id", v), true
+		case "source":
+			env.source, env.hasSource = str("source", v), true
+		case "type":
+			env.typ, env.hasType = str("type", v), true
+		case "time":
+			env.time, env.hasTime = str("time", v), true
+		case "subject", "dataschema":
+			str(string(k), v)
+		case "datacontenttype":
+			env.contentType = str("datacontenttype", v)
+			if envErr == nil && string(env.contentType) != "application/json" {
+				envErr = invalid("envelope", "datacontenttype must be application/json, got %q", env.contentType)
+			}
+		case "data":
+			env.data = v
+		}
+	})
 	switch {
-	case e.SpecVersion != "1.0":
-		return invalid("envelope", "specversion must be \"1.0\", got %q", e.SpecVersion)
-	case e.ID == "" || len(e.ID) > 256:
-		return invalid("envelope", "id is required (1-256 characters)")
-	case e.Source == "" || len(e.Source) > 1024:
-		return invalid("envelope", "source is required (1-1024 characters)")
-	case e.Type == "":
-		return invalid("envelope", "type is required")
-	case e.Time == "":
-		return invalid("envelope", "time is required")
-	case e.DataContentType != "" && e.DataContentType != "application/json":
-		return invalid("envelope", "datacontenttype must be application/json, got %q", e.DataContentType)
+	case envErr != nil:
+		return nil, envErr
+	case !env.hasSpec || string(env.spec) != "1.0":
+		return nil, invalid("envelope", "specversion must be \"1.0\", got %q", env.spec)
+	case !env.hasID || len(env.id) == 0 || len(env.id) > 256:
+		return nil, invalid("envelope", "id is required (1-256 characters)")
+	case !env.hasSource || len(env.source) == 0 || len(env.source) > 1024:
+		return nil, invalid("envelope", "source is required (1-1024 characters)")
+	case !env.hasType || len(env.typ) == 0:
+		return nil, invalid("envelope", "type is required")
+	case !env.hasTime:
+		return nil, invalid("envelope", "time is required")
 	}
-	if _, err := time.Parse(time.RFC3339Nano, e.Time); err != nil {
-		return invalid("envelope", "time %q is not an RFC 3339 timestamp", e.Time)
+	if _, err := time.Parse(time.RFC3339Nano, string(env.time)); err != nil {
+		return nil, invalid("envelope", "time %q is not an RFC 3339 timestamp", env.time)
 	}
-	d := bytes.TrimSpace(e.Data)
-	if len(d) == 0 || d[0] != '{' {
-		return invalid("envelope", "data must be a JSON object")
+	if env.data == nil || env.data.Type() != fastjson.TypeObject {
+		return nil, invalid("envelope", "data must be a JSON object")
 	}
+	t, ok := d.reg.types[string(env.typ)]
+	if !ok {
+		return nil, invalid("unknown_type", "unknown event type %q", env.typ)
+	}
+	id := string(env.id)
+	if err := d.decodeData(t, env.data, id); err != nil {
+		return nil, err
+	}
+	return &Event{Type: t, ID: id, Row: d.row}, nil
+}
+
+func (d *Decoder) decodeData(t *EventType, data *fastjson.Value, id string) error {
+	n := len(t.Fields)
+	if cap(d.row) < n+1 {
+		d.row = make([]any, n+1)
+		d.seen = make([]bool, n+1)
+	}
+	d.row, d.seen = d.row[:n+1], d.seen[:n]
+	for i := range d.seen {
+		d.seen[i] = false
+	}
+	var err error
+	obj, _ := data.Object()
+	obj.Visit(func(k []byte, v *fastjson.Value) {
+		if err != nil {
+			return
+		}
+		i := fieldIndex(t, k)
+		if i < 0 {
+			err = invalid("data", "unknown member %q (the contract allows none besides its fields)", k)
+			return
+		}
+		d.seen[i] = true
+		d.row[i], err = checkField(&t.Fields[i], v)
+	})
+	if err != nil {
+		return err
+	}
+	for i := range t.Fields {
+		if d.seen[i] {
+			continue
+		}
+		f := &t.Fields[i]
+		if f.Required {
+			return invalid("data", "%s is required", f.Name)
+		}
+		d.row[i] = zeroOf(f.Kind)
+	}
+	d.row[n] = id
 	return nil
 }
 
-// decodeData decodes data strictly: unknown members are a contract
-// violation (the schemas say additionalProperties: false).
-func decodeData(data json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return invalid("data", "%v", jsonErr(err))
+func fieldIndex(t *EventType, k []byte) int {
+	for i := range t.Fields {
+		if t.Fields[i].Name == string(k) {
+			return i
+		}
 	}
-	return nil
+	return -1
 }
 
-func jsonErr(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("field %s: expected %s, got JSON %s", te.Field, te.Type, te.Value)
+func zeroOf(k FieldKind) any {
+	switch k {
+	case FieldBool:
+		return false
+	case FieldCount:
+		return uint32(0)
+	case FieldTime:
+		return time.Unix(0, 0).UTC()
 	}
-	return strings.TrimPrefix(err.Error(), "json: ")
+	return ""
+}
+
+func checkField(f *Field, v *fastjson.Value) (any, error) {
+	switch f.Kind {
+	case FieldBool:
+		if v.Type() != fastjson.TypeTrue && v.Type() != fastjson.TypeFalse {
+			return nil, invalid("data", "%s must be a boolean, got JSON %s", f.Name, v.Type())
+		}
+		return v.Type() == fastjson.TypeTrue, nil
+	case FieldCount:
+		if v.Type() != fastjson.TypeNumber {
+			return nil, invalid("data", "%s must be an integer, got JSON %s", f.Name, v.Type())
+		}
+		n, err := v.Int64()
+		if err != nil {
+			return nil, invalid("data", "%s must be an integer, got %s", f.Name, v)
+		}
+		if n < 0 || n > 10_000_000 {
+			return nil, invalid("data", "%s %d is outside 0-10000000", f.Name, n)
+		}
+		return uint32(n), nil
+	}
+	b, err := v.StringBytes()
+	if err != nil {
+		return nil, invalid("data", "%s must be a string, got JSON %s", f.Name, v.Type())
+	}
+	s := string(b)
+	switch f.Kind {
+	case FieldID:
+		if s == "" && !f.Required {
+			return s, nil
+		}
+		return s, checkID(f.Name, s)
+	case FieldTime:
+		ts, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, invalid("data", "%s %q is not an RFC 3339 timestamp", f.Name, s)
+		}
+		return ts.UTC(), nil
+	case FieldEnum:
+		if !f.enum[s] {
+			return nil, invalid("data", "%s %q is not one of %v", f.Name, s, f.Enum)
+		}
+		return s, nil
+	case FieldVersion:
+		return s, checkVersion(s)
+	}
+	if f.Required && s == "" {
+		return nil, invalid("data", "%s is required", f.Name)
+	}
+	if len(s) > f.Max {
+		return nil, invalid("data", "%s is longer than %d characters", f.Name, f.Max)
+	}
+	return s, nil
 }
 
 // checkID enforces the id pattern of defs.schema.json:
@@ -197,59 +390,27 @@ func checkID(field, v string) error {
 	return nil
 }
 
-func checkTime(field, v string) (time.Time, error) {
+func checkVersion(v string) error {
 	if v == "" {
-		return time.Time{}, invalid("data", "%s is required", field)
+		return invalid("data", "version is required")
 	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, invalid("data", "%s %q is not an RFC 3339 timestamp", field, v)
+	if len(v) > 32 {
+		return invalid("data", "version is longer than 32 characters")
 	}
-	return t.UTC(), nil
-}
-
-func checkLen(field, v string, minLen, maxLen int) error {
-	if len(v) < minLen {
-		return invalid("data", "%s is required", field)
-	}
-	if len(v) > maxLen {
-		return invalid("data", "%s is longer than %d characters", field, maxLen)
-	}
-	return nil
-}
-
-// keyField pulls one string member out of data for the Kafka key without a
-// full decode.
-func keyField(name string) func(json.RawMessage) []byte {
-	return func(data json.RawMessage) []byte {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(data, &m) != nil {
-			return nil
+	prevDot := true
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= '0' && c <= '9':
+			prevDot = false
+		case c == '.' && !prevDot:
+			prevDot = true
+		default:
+			return invalid("data", "version %q is not dotted digits like 12.5.1", v)
 		}
-		var s string
-		if json.Unmarshal(m[name], &s) != nil {
-			return nil
-		}
-		return []byte(s)
 	}
-}
-
-func scratchBatch(t *EventType) *warehouse.Batch {
-	return warehouse.MustBatch(t.Table, t.Columns)
-}
-
-// jbool is a boolean that, like the schemas, refuses null.
-type jbool bool
-
-func (b *jbool) UnmarshalJSON(p []byte) error {
-	switch string(p) {
-	case "true":
-		*b = true
-	case "false":
-		*b = false
-	default:
-		// A type error, so that encoding/json names the field.
-		return &json.UnmarshalTypeError{Value: string(p), Type: reflect.TypeFor[bool]()}
+	if prevDot {
+		return invalid("data", "version %q is not dotted digits like 12.5.1", v)
 	}
 	return nil
 }

@@ -162,12 +162,13 @@ func TestReplayOfPlannedBatchAfterCrash(t *testing.T) {
 	}
 	typ, _ := e.reg.Type(TypeUserObserved)
 	b := warehouse.MustBatch(typ.Table, typ.Columns)
+	dec := e.reg.NewDecoder()
 	for i := 0; i < 60; i++ {
-		env, _, err := e.reg.Parse(userEvent("cl-x", i))
+		ev, err := dec.Decode(userEvent("cl-x", i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := typ.Decode(env, b); err != nil {
+		if err := b.Append(ev.Row...); err != nil {
 			t.Fatal(err)
 		}
 	}

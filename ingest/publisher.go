@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/valyala/fastjson"
 )
 
 // Publisher takes events from systems without a Kafka client (the HTTP
@@ -41,17 +42,11 @@ func NewPublisher(brokers []string, reg *Registry, m *Metrics) *Publisher {
 func (p *Publisher) Publish(ctx context.Context, events []json.RawMessage) ([]Rejection, error) {
 	msgs := make([]kafka.Message, 0, len(events))
 	var rejected []Rejection
+	dec := p.reg.NewDecoder()
 	for i, raw := range events {
-		env, t, err := p.reg.Parse(raw)
-		if err == nil {
-			// Decoding into a scratch batch runs the data checks.
-			err = t.Decode(env, scratchBatch(t))
-		}
+		ev, err := dec.Decode(raw)
 		if err != nil {
-			id := ""
-			if env != nil {
-				id = env.ID
-			}
+			id := eventID(raw)
 			var ie *InvalidEvent
 			reason := err.Error()
 			if errors.As(err, &ie) {
@@ -60,7 +55,7 @@ func (p *Publisher) Publish(ctx context.Context, events []json.RawMessage) ([]Re
 			rejected = append(rejected, Rejection{Index: i, ID: id, Reason: reason})
 			continue
 		}
-		msgs = append(msgs, kafka.Message{Topic: p.reg.TopicOf(t), Key: t.Key(env.Data), Value: raw})
+		msgs = append(msgs, kafka.Message{Topic: p.reg.TopicOf(ev.Type), Key: ev.Key(), Value: raw})
 	}
 	if len(rejected) > 0 {
 		return rejected, nil
@@ -76,3 +71,13 @@ func (p *Publisher) Publish(ctx context.Context, events []json.RawMessage) ([]Re
 
 // Close flushes the writer.
 func (p *Publisher) Close() error { return p.writer.Close() }
+
+// eventID digs out the id of an event that failed its checks, for the
+// rejection; "" when there is none to be had.
+func eventID(raw []byte) string {
+	v, err := fastjson.ParseBytes(raw)
+	if err != nil {
+		return ""
+	}
+	return string(v.GetStringBytes("id"))
+}
