@@ -7,10 +7,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/flexhub/flexhub/schemas"
@@ -30,9 +33,9 @@ var (
 func Engine(t testing.TB) *embedded.Engine {
 	t.Helper()
 	once.Do(func() {
-		dir, derr := os.MkdirTemp("", "flexhub-test-chdb-")
-		if derr != nil {
-			err = derr
+		removeStaleDirs()
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("flexhub-test-chdb-%d", os.Getpid()))
+		if err = os.RemoveAll(dir); err != nil {
 			return
 		}
 		engine, err = embedded.Open(embedded.Config{LibPath: embedded.DefaultLibPath(), DataDir: dir})
@@ -41,6 +44,19 @@ func Engine(t testing.TB) *embedded.Engine {
 		t.Fatalf("embedded engine: %v (run `make libchdb` first)", err)
 	}
 	return engine
+}
+
+// removeStaleDirs deletes the engine directories of test processes that
+// have ended: the engine stays open until its process exits, so a process
+// cannot clean up after itself.
+func removeStaleDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "flexhub-test-chdb-*"))
+	for _, d := range dirs {
+		pid, perr := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), "flexhub-test-chdb-"))
+		if perr != nil || syscall.Kill(pid, 0) != nil {
+			_ = os.RemoveAll(d)
+		}
+	}
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-z0-9_]+`)
