@@ -162,14 +162,29 @@ func splitStatements(text string) []string {
 	return out
 }
 
-const migrationsTableDDL = `CREATE TABLE IF NOT EXISTS {db:Identifier}.schema_migrations
+// The migrations table itself follows the layout, so every replica of a
+// cluster knows what was applied.
+const migrationsTableTemplate = `CREATE TABLE IF NOT EXISTS {{table "schema_migrations"}} {{onCluster}}
 (
     version    UInt32,
     name       String,
     applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
 )
-ENGINE = ReplacingMergeTree(applied_at)
-ORDER BY version`
+ENGINE = {{engine "schema_migrations" "ReplacingMergeTree(applied_at)"}}
+ORDER BY version;
+{{distribute "schema_migrations" "rand()"}}`
+
+func bootstrapStatements(l Layout) ([]string, error) {
+	create := "CREATE DATABASE IF NOT EXISTS {db:Identifier}"
+	if l.Cluster != "" {
+		create += " ON CLUSTER '" + l.Cluster + "'"
+	}
+	text, err := render("schema_migrations", migrationsTableTemplate, l)
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{create}, splitStatements(text)...), nil
+}
 
 const appliedVersionsSQL = `SELECT version FROM {db:Identifier}.schema_migrations FINAL ORDER BY version`
 
@@ -186,15 +201,14 @@ func Migrate(ctx context.Context, w warehouse.Warehouse, l Layout) error {
 	if l.Database == "" {
 		l.Database = db
 	}
-	create := "CREATE DATABASE IF NOT EXISTS {db:Identifier}"
-	if l.Cluster != "" {
-		create += " ON CLUSTER '" + l.Cluster + "'"
+	boot, err := bootstrapStatements(l)
+	if err != nil {
+		return err
 	}
-	if err := w.Exec(ctx, create, nil); err != nil {
-		return fmt.Errorf("schemas: create database %s: %w", db, err)
-	}
-	if err := w.Exec(ctx, migrationsTableDDL, nil); err != nil {
-		return fmt.Errorf("schemas: migrations table: %w", err)
+	for _, stmt := range boot {
+		if err := w.Exec(ctx, stmt, nil); err != nil {
+			return fmt.Errorf("schemas: create database %s and its migrations table: %w", db, err)
+		}
 	}
 	res, err := w.Query(ctx, appliedVersionsSQL, nil)
 	if err != nil {
@@ -234,6 +248,15 @@ func RenderDDL(l Layout) (string, error) {
 	}
 	var sb strings.Builder
 	q := "`" + l.Database + "`"
+	boot, err := bootstrapStatements(l)
+	if err != nil {
+		return "", err
+	}
+	sb.WriteString("-- database and migrations table\n")
+	for _, s := range boot {
+		sb.WriteString(strings.ReplaceAll(s, "{db:Identifier}", q))
+		sb.WriteString(";\n\n")
+	}
 	for _, m := range ms {
 		fmt.Fprintf(&sb, "-- %04d_%s\n", m.Version, m.Name)
 		for _, s := range m.Statements {
