@@ -123,9 +123,10 @@ func (b *Batch) ColumnList() string {
 }
 
 // Append adds one row. Values must match the column types: string for
-// String, unsigned/signed Go integers for the integer types, float64, bool,
-// time.Time for Date/DateTime/DateTime64(3), []string for Array(String).
-// A mismatch is an error and leaves the batch as it was.
+// String, any Go integer whose value fits the column's integer type,
+// float64 or float32 for the float types, bool, time.Time for
+// Date/DateTime/DateTime64(3) within the type's range, []string for
+// Array(String). A mismatch is an error and leaves the batch as it was.
 func (b *Batch) Append(values ...any) error {
 	if len(values) != len(b.kinds) {
 		return fmt.Errorf("warehouse: %s: %d values for %d columns", b.Table, len(values), len(b.kinds))
@@ -151,9 +152,9 @@ func (b *Batch) put(k kind, v any) error {
 		b.buf = binary.AppendUvarint(b.buf, uint64(len(s)))
 		b.buf = append(b.buf, s...)
 	case kUInt8, kUInt16, kUInt32, kUInt64, kInt8, kInt16, kInt32, kInt64:
-		n, ok := asUint64(v)
-		if !ok {
-			return typeErr("integer", v)
+		n, err := fitInt(k, v)
+		if err != nil {
+			return err
 		}
 		switch k {
 		case kUInt8, kInt8:
@@ -203,6 +204,11 @@ func (b *Batch) put(k kind, v any) error {
 			}
 			b.buf = binary.LittleEndian.AppendUint16(b.buf, uint16(days))
 		case kDateTime:
+			// DateTime is seconds in a UInt32; outside it the value would wrap
+			// to another instant.
+			if sec := t.Unix(); sec < 0 || sec > math.MaxUint32 {
+				return fmt.Errorf("date-time %s out of range", t.UTC().Format(time.DateTime))
+			}
 			b.buf = binary.LittleEndian.AppendUint32(b.buf, uint32(t.Unix()))
 		default:
 			b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(t.UnixMilli()))
@@ -221,39 +227,80 @@ func (b *Batch) put(k kind, v any) error {
 	return nil
 }
 
-func asUint64(v any) (uint64, bool) {
+// fitInt checks that v is a Go integer whose value fits the column's
+// integer type, so that a negative or oversized value is refused rather
+// than stored truncated, and returns its two's complement bits.
+func fitInt(k kind, v any) (uint64, error) {
+	var (
+		n      int64 // v when signed
+		u      uint64
+		signed bool
+	)
 	switch x := v.(type) {
 	case int:
-		return uint64(x), true
+		n, signed = int64(x), true
 	case int8:
-		return uint64(x), true
+		n, signed = int64(x), true
 	case int16:
-		return uint64(x), true
+		n, signed = int64(x), true
 	case int32:
-		return uint64(x), true
+		n, signed = int64(x), true
 	case int64:
-		return uint64(x), true
+		n, signed = x, true
 	case uint:
-		return uint64(x), true
+		u = uint64(x)
 	case uint8:
-		return uint64(x), true
+		u = uint64(x)
 	case uint16:
-		return uint64(x), true
+		u = uint64(x)
 	case uint32:
-		return uint64(x), true
+		u = uint64(x)
 	case uint64:
-		return x, true
+		u = x
+	default:
+		return 0, typeErr("integer", v)
 	}
-	return 0, false
+	var lo int64
+	var hi uint64
+	switch k {
+	case kUInt8:
+		hi = math.MaxUint8
+	case kUInt16:
+		hi = math.MaxUint16
+	case kUInt32:
+		hi = math.MaxUint32
+	case kUInt64:
+		hi = math.MaxUint64
+	case kInt8:
+		lo, hi = math.MinInt8, math.MaxInt8
+	case kInt16:
+		lo, hi = math.MinInt16, math.MaxInt16
+	case kInt32:
+		lo, hi = math.MinInt32, math.MaxInt32
+	case kInt64:
+		lo, hi = math.MinInt64, math.MaxInt64
+	}
+	if signed {
+		if n < lo || (n > 0 && uint64(n) > hi) {
+			return 0, fmt.Errorf("%d out of range", n)
+		}
+		return uint64(n), nil
+	}
+	if u > hi {
+		return 0, fmt.Errorf("%d out of range", u)
+	}
+	return u, nil
 }
 
 func typeErr(want string, got any) error {
 	return fmt.Errorf("want %s, got %T", want, got)
 }
 
-// DecodeRows turns the batch back into Go values, column types preserved
-// (int64/uint64 widened as the server driver expects per column type). The
-// server backend uses it to hand rows to the native-protocol driver.
+// DecodeRows turns the batch back into Go values of the exact Go type of
+// each column (uint8 for UInt8, int16 for Int16, float32 for Float32,
+// time.Time, []string, …), which is what the native-protocol driver appends
+// without conversion. The server backend uses it. fn gets the same slice
+// for every row and must not keep it.
 func (b *Batch) DecodeRows(fn func(row []any) error) error {
 	buf := b.buf
 	row := make([]any, len(b.kinds))

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -36,12 +37,27 @@ type Warehouse interface {
 	io.Closer
 }
 
+var dedupTokenRe = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,200}$`)
+
+// CheckDedupToken tells whether token can be an insert_deduplication_token.
+// A setting cannot be a {name:Type} parameter and the embedded backend
+// writes it into the statement text, so every backend accepts only this
+// alphabet, which also keeps the two backends in agreement.
+func CheckDedupToken(token string) error {
+	if !dedupTokenRe.MatchString(token) {
+		return fmt.Errorf("warehouse: dedup token %q: want 1 to 200 characters of [A-Za-z0-9._:/-]", token)
+	}
+	return nil
+}
+
 // ErrUnavailable wraps failures that are worth retrying: the engine or the
 // server did not answer, as opposed to a statement it rejected.
 var ErrUnavailable = errors.New("warehouse unavailable")
 
 // Params are server-side query parameters: {name:Type} placeholders in the
-// statement text, values in ClickHouse's text form.
+// statement text, values in the escaped text form ClickHouse parses a
+// parameter with (FormatParam renders it). Both backends pass values through
+// unchanged, so the same Params mean the same thing on either.
 type Params map[string]string
 
 // P builds Params from name/value pairs, formatting each value in the text
@@ -58,21 +74,38 @@ func P(kv ...any) Params {
 }
 
 // FormatParam renders a Go value as ClickHouse parameter text.
+//
+// The server reads a parameter value as escaped (TabSeparated) text, so a
+// string's backslashes and control characters are escaped here: unescaped,
+// "a\\b" would arrive as "a\b" and a newline would be rejected. nil is NULL,
+// for a Nullable placeholder.
 func FormatParam(v any) string {
 	switch x := v.(type) {
+	case nil:
+		return `\N`
 	case string:
-		return x
+		return escapeText(x)
 	case time.Time:
-		// Full precision for DateTime64; use Date for a {x:Date} placeholder.
-		return x.UTC().Format("2006-01-02 15:04:05.000")
+		// Milliseconds for DateTime64(3); a whole second goes without a
+		// fraction, which a DateTime placeholder would reject. Use Date for a
+		// {x:Date} placeholder.
+		x = x.UTC()
+		if x.Nanosecond() == 0 {
+			return x.Format("2006-01-02 15:04:05")
+		}
+		return x.Format("2006-01-02 15:04:05.000")
 	case Date:
-		return time.Time(x).UTC().Format("2006-01-02")
+		// The calendar day as written: converting to UTC first would move a
+		// local midnight to the previous day east of Greenwich.
+		return time.Time(x).Format("2006-01-02")
 	case bool:
 		if x {
 			return "1"
 		}
 		return "0"
 	case []string:
+		// Elements are quoted literals inside the array text, which the
+		// server does not unescape a second time.
 		var sb strings.Builder
 		sb.WriteByte('[')
 		for i, s := range x {
@@ -86,7 +119,7 @@ func FormatParam(v any) string {
 		sb.WriteByte(']')
 		return sb.String()
 	case fmt.Stringer:
-		return x.String()
+		return escapeText(x.String())
 	default:
 		return fmt.Sprint(v)
 	}
@@ -95,10 +128,16 @@ func FormatParam(v any) string {
 // Date is a calendar day, formatted as YYYY-MM-DD in parameters.
 type Date time.Time
 
-func escapeQuoted(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-	return r.Replace(s)
-}
+var (
+	textEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
+	quoteEscape = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+)
+
+// escapeText escapes s for the escaped text form of a parameter value.
+func escapeText(s string) string { return textEscaper.Replace(s) }
+
+// escapeQuoted escapes s for a single-quoted literal.
+func escapeQuoted(s string) string { return quoteEscape.Replace(s) }
 
 // Column describes one column of a result or a batch.
 type Column struct {
@@ -107,8 +146,13 @@ type Column struct {
 }
 
 // Result holds typed rows. Values are Go types: integers as int64 or uint64,
-// floats as float64, strings, time.Time (UTC) for Date/DateTime/DateTime64,
-// bool, []string, []any for other arrays, and nil for NULL.
+// floats (and decimals) as float64, strings (also for UUID, FixedString
+// without its trailing NUL padding, and an Enum's name), time.Time (UTC) for
+// Date/Date32/DateTime/DateTime64, bool, []string for Array(String), []any
+// for other arrays and for tuples, map[string]any for maps, and nil for NULL.
+// Column types are ClickHouse's names, but for a top-level DateTime with a
+// time zone, named plain "DateTime" as ClickHouse's Native format does. A
+// result without rows may carry no Columns.
 type Result struct {
 	Columns []Column
 	Rows    [][]any

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"unsafe"
@@ -103,10 +103,15 @@ func (e *Engine) Kind() string { return "embedded" }
 func (e *Engine) Version() string { return cstring(e.lib.version()) }
 
 func (e *Engine) acquire(ctx context.Context) error {
+	// select picks at random when both cases are ready, so a context that
+	// has already ended is checked first: it must never start a statement.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("embedded: %w", err)
+	}
 	select {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return fmt.Errorf("embedded: %w", ctx.Err())
 	}
 	if e.closed {
 		<-e.sem
@@ -146,11 +151,37 @@ func makeParams(p warehouse.Params) *cparams {
 
 // run executes one statement and returns its output in format, copied into
 // Go memory.
+//
+// The library cannot interrupt a statement (its cancel call waits for the
+// statement to end), so when ctx ends first the caller gets its error at
+// once and the statement runs to completion in the background, keeping the
+// engine busy until then.
 func (e *Engine) run(ctx context.Context, sql, format string, p warehouse.Params) ([]byte, error) {
 	if err := e.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer e.release()
+	type outcome struct {
+		out []byte
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer e.release()
+		out, err := e.runLocked(sql, format, p)
+		done <- outcome{out, err}
+	}()
+	select {
+	case o := <-done:
+		return o.out, o.err
+	case <-ctx.Done():
+		slog.Warn("embedded: context ended during a statement; it runs to completion in the background",
+			"err", ctx.Err(), "sql", shortSQL(sql))
+		return nil, fmt.Errorf("embedded: %w", ctx.Err())
+	}
+}
+
+// runLocked executes one statement; the caller holds the engine.
+func (e *Engine) runLocked(sql, format string, p warehouse.Params) ([]byte, error) {
 	q, f := []byte(sql), []byte(format)
 	cp := makeParams(p)
 	res := e.lib.queryWithParamsN(e.conn, strPtr(q), uintptr(len(q)), strPtr(f), uintptr(len(f)),
@@ -169,6 +200,14 @@ func (e *Engine) run(ctx context.Context, sql, format string, p warehouse.Params
 	return append([]byte(nil), out...), nil
 }
 
+// shortSQL is a statement on one line, cut for logs and errors.
+func shortSQL(sql string) string {
+	if len(sql) > 200 {
+		sql = sql[:200] + "…"
+	}
+	return strings.Join(strings.Fields(sql), " ")
+}
+
 // QueryError is a statement the engine rejected.
 type QueryError struct {
 	Message string
@@ -176,11 +215,7 @@ type QueryError struct {
 }
 
 func (q *QueryError) Error() string {
-	sql := q.SQL
-	if len(sql) > 200 {
-		sql = sql[:200] + "…"
-	}
-	return fmt.Sprintf("clickhouse: %s (in: %s)", q.Message, strings.Join(strings.Fields(sql), " "))
+	return fmt.Sprintf("clickhouse: %s (in: %s)", q.Message, shortSQL(q.SQL))
 }
 
 // Exec implements warehouse.Warehouse.
@@ -204,11 +239,54 @@ func (e *Engine) Query(ctx context.Context, sql string, p warehouse.Params) (*wa
 
 // QueryStream implements warehouse.Warehouse. The engine stays busy for
 // the duration of the stream; fn should not call back into the warehouse.
+//
+// The engine is driven from a goroutine of its own that hands decoded
+// blocks over, so that an ended context returns at once even while a fetch
+// is blocked in the library; the stream is cancelled as soon as that fetch
+// returns.
 func (e *Engine) QueryStream(ctx context.Context, sql string, p warehouse.Params, fn func(*warehouse.Result) error) error {
 	if err := e.acquire(ctx); err != nil {
 		return err
 	}
-	defer e.release()
+	blocks := make(chan *warehouse.Result)
+	stop := make(chan struct{})
+	// Closing stop on every way out, a panicking fn included, is what lets
+	// the engine goroutine finish and release the engine.
+	defer close(stop)
+	errc := make(chan error, 1)
+	go func() {
+		defer e.release()
+		errc <- e.streamLocked(sql, p, func(res *warehouse.Result) bool {
+			select {
+			case blocks <- res:
+				return true
+			case <-stop:
+				return false
+			}
+		})
+		close(blocks)
+	}()
+	for {
+		select {
+		case res, ok := <-blocks:
+			if !ok {
+				return <-errc
+			}
+			if err := fn(res); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("embedded: %w", ctx.Err())
+		}
+	}
+}
+
+// errStopped ends a stream whose consumer has gone.
+var errStopped = errors.New("embedded: stream stopped")
+
+// streamLocked runs a streaming query and passes each non-empty block to
+// emit until emit returns false; the caller holds the engine.
+func (e *Engine) streamLocked(sql string, p warehouse.Params, emit func(*warehouse.Result) bool) error {
 	q, f := []byte(sql), []byte("Native")
 	cp := makeParams(p)
 	stream := e.lib.streamQueryWithParamsN(e.conn, strPtr(q), uintptr(len(q)), strPtr(f), uintptr(len(f)),
@@ -223,12 +301,7 @@ func (e *Engine) QueryStream(ctx context.Context, sql string, p warehouse.Params
 	if msg := cstring(e.lib.resultError(stream)); msg != "" {
 		return &QueryError{Message: strings.TrimSpace(msg), SQL: sql}
 	}
-	var columns []warehouse.Column
 	for {
-		if err := ctx.Err(); err != nil {
-			e.lib.streamCancelQuery(e.conn, stream)
-			return err
-		}
 		chunk := e.lib.streamFetchResult(e.conn, stream)
 		if chunk == nil {
 			return fmt.Errorf("embedded: stream fetch failed: %w", warehouse.ErrUnavailable)
@@ -249,23 +322,20 @@ func (e *Engine) QueryStream(ctx context.Context, sql string, p warehouse.Params
 			e.lib.streamCancelQuery(e.conn, stream)
 			return err
 		}
-		if columns == nil {
-			columns = res.Columns
-		}
 		if len(res.Rows) == 0 {
 			continue
 		}
-		if err := fn(res); err != nil {
+		if !emit(res) {
 			e.lib.streamCancelQuery(e.conn, stream)
-			return err
+			return errStopped
 		}
 	}
 }
 
-var tokenRe = regexp.MustCompile(`^[A-Za-z0-9._:/-]{1,200}$`)
-
 // Insert implements warehouse.Warehouse with the streaming insert API: the
-// RowBinary bytes go to the engine as they are, binary-safe.
+// RowBinary bytes go to the engine as they are, binary-safe. The context is
+// checked before the insert starts; a started insert is not interrupted, as
+// blocks already flushed to the table would stay written.
 func (e *Engine) Insert(ctx context.Context, b *warehouse.Batch, dedupToken string) error {
 	if b.Rows() == 0 {
 		return nil
@@ -274,8 +344,8 @@ func (e *Engine) Insert(ctx context.Context, b *warehouse.Batch, dedupToken stri
 	if dedupToken != "" {
 		// A setting, not a value: it cannot be a {name:Type} parameter, so
 		// its alphabet is checked instead.
-		if !tokenRe.MatchString(dedupToken) {
-			return fmt.Errorf("embedded: dedup token %q has characters outside [A-Za-z0-9._:/-]", dedupToken)
+		if err := warehouse.CheckDedupToken(dedupToken); err != nil {
+			return fmt.Errorf("embedded: %w", err)
 		}
 		stmt += " SETTINGS insert_deduplicate=1, insert_deduplication_token='" + dedupToken + "'"
 	}
