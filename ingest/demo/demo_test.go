@@ -1,0 +1,82 @@
+package demo
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/flexhub/flexhub/ingest"
+)
+
+func TestDefaultWorldIsSeveralPartnersWithHundredsOfCustomers(t *testing.T) {
+	w := Generate(DefaultConfig())
+	if len(w.Partners) < 3 {
+		t.Errorf("%d partners, want several", len(w.Partners))
+	}
+	if len(w.Customers) < 200 || len(w.Customers) > 600 {
+		t.Errorf("%d customers, want a few hundred", len(w.Customers))
+	}
+	regions := map[string]bool{}
+	multi := 0
+	for _, cu := range w.Customers {
+		if len(cu.Clusters) > 1 {
+			multi++
+		}
+		for _, cl := range cu.Clusters {
+			regions[cl.Region] = true
+		}
+	}
+	if multi == 0 || len(regions) < 3 {
+		t.Errorf("%d customers with several clusters, %d regions; want some and several", multi, len(regions))
+	}
+	// Deterministic for a seed.
+	if again := Generate(DefaultConfig()); !reflect.DeepEqual(names(w), names(again)) {
+		t.Error("the same seed gave another world")
+	}
+}
+
+func names(w *World) []string {
+	var out []string
+	for _, cu := range w.Customers {
+		out = append(out, cu.ID+" "+cu.Name)
+	}
+	return out
+}
+
+// Every event the demo produces keeps its contract, and a sync ends with
+// its cluster.synced event carrying the counts of the events before it.
+func TestSyncEventsKeepTheirContracts(t *testing.T) {
+	w := Generate(Config{Seed: 1, Partners: 2, CustomersPerPartner: 6, MaxClusters: 3, MinUsers: 5, MaxUsers: 60})
+	rng := rand.New(rand.NewPCG(1, 2))
+	dec := ingest.NewRegistry("flexhub.").NewDecoder()
+	at := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	for day := 0; day < 5; day++ {
+		if day > 0 {
+			w.Evolve(rng, day)
+		}
+		for _, cl := range w.Clusters {
+			evs := SyncEvents(cl, at.AddDate(0, 0, day), day)
+			users, devices := 0, 0
+			for i, raw := range evs {
+				ev, err := dec.Decode(raw)
+				if err != nil {
+					t.Fatalf("cluster %s event %d: %v\n%s", cl.ID, i, err, raw)
+				}
+				switch ev.Type.Name {
+				case ingest.TypeUserObserved:
+					users++
+				case ingest.TypeDeviceObserved:
+					devices++
+				case ingest.TypeClusterSynced:
+					if i != len(evs)-1 {
+						t.Fatalf("cluster.synced at %d of %d", i, len(evs))
+					}
+					if ev.Row[9] != uint32(users) || ev.Row[10] != uint32(devices) {
+						t.Errorf("sync counts %v/%v, events %d/%d", ev.Row[9], ev.Row[10], users, devices)
+					}
+				}
+			}
+		}
+	}
+}
