@@ -16,8 +16,12 @@ test: libchdb ## every test, against the embedded engine and broker
 	$(GO) vet ./...
 	FLEXHUB_LIBCHDB=$$(scripts/fetch-libchdb.sh) $(GO) test -count=1 -p $(TEST_PARALLEL) -timeout 40m ./...
 
+# The benchmarks the issues name; each runs once and prints its figures
+# beside their baselines (also kept under bench-results/). Micro-benchmarks
+# (e.g. BenchmarkDecodeDemoMix) run with plain `go test -bench`.
+BENCH ?= ^Benchmark(InventoryIngest)$$
 bench: libchdb build ## the benchmarks of every issue, printed beside their baselines
-	FLEXHUB_LIBCHDB=$$(scripts/fetch-libchdb.sh) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./ingest/
+	FLEXHUB_LIBCHDB=$$(scripts/fetch-libchdb.sh) $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 1x -p 1 -timeout 80m ./...
 
 build: ## the one binary
 	$(GO) build -o $(BIN) ./cmd/flexhub

@@ -1,10 +1,14 @@
 package ingest
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/flexhub/flexhub/schemas"
+	"github.com/flexhub/flexhub/warehouse"
 )
 
 // The hot path validates with hand-written checks (a JSON Schema validator
@@ -71,4 +75,41 @@ func TestValidatorsAgreeWithJSONSchemas(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The hot path encodes events into RowBinary without the checks of
+// Batch.Append; over the demo world's whole mix it must write exactly the
+// bytes the checked path writes.
+func TestEncodeWritesWhatAppendWrites(t *testing.T) {
+	reg := NewRegistry("flexhub.")
+	dec := reg.NewDecoder()
+	fast, checked := map[string]*warehouse.Batch{}, map[string]*warehouse.Batch{}
+	n := 0
+	benchEvents(30_000, func(chunk []kafka.Message) {
+		for _, m := range chunk {
+			ev, err := dec.Decode(m.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fast[ev.Type.Table] == nil {
+				fast[ev.Type.Table] = warehouse.MustBatch(ev.Type.Table, ev.Type.Columns)
+				checked[ev.Type.Table] = warehouse.MustBatch(ev.Type.Table, ev.Type.Columns)
+			}
+			ev.Encode(fast[ev.Type.Table])
+			if err := checked[ev.Type.Table].Append(ev.Values()...); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+	})
+	if len(fast) != 3 {
+		t.Fatalf("%d tables, want the three inventory tables", len(fast))
+	}
+	for table, b := range fast {
+		if b.Rows() != checked[table].Rows() || !bytes.Equal(b.Bytes(), checked[table].Bytes()) {
+			t.Errorf("%s: Encode wrote %d rows / %d bytes, Append %d rows / %d bytes", table,
+				b.Rows(), len(b.Bytes()), checked[table].Rows(), len(checked[table].Bytes()))
+		}
+	}
+	t.Logf("%d events compared", n)
 }

@@ -165,10 +165,44 @@ type partitionState struct {
 	topic     string
 	partition int
 	reader    *kafka.Reader
-	batches   map[string]*warehouse.Batch
 	decoder   *Decoder
 	carry     *kafka.Message // read past a replayed batch's end; starts the next batch
 	checkPlan bool           // the next batch may have been planned before a crash
+
+	// The batch being collected: events are decoded and encoded into the
+	// table batches as they arrive, so only dead letters keep their
+	// message.
+	batches     map[string]*warehouse.Batch
+	first, last int64
+	events      int
+	dead        []DeadLetter
+}
+
+func (st *partitionState) reset() {
+	for _, b := range st.batches {
+		b.Reset()
+	}
+	st.events, st.dead = 0, st.dead[:0]
+}
+
+// add decodes one message into the batch being collected.
+func (st *partitionState) add(m *kafka.Message) {
+	if st.events == 0 {
+		st.first = m.Offset
+	}
+	st.last = m.Offset
+	st.events++
+	ev, err := st.decoder.Decode(m.Value)
+	if err != nil {
+		st.dead = append(st.dead, DeadLetter{Message: *m, Reason: err})
+		return
+	}
+	b := st.batches[ev.Type.Table]
+	if b == nil {
+		b = warehouse.MustBatch(ev.Type.Table, ev.Type.Columns)
+		st.batches[ev.Type.Table] = b
+	}
+	ev.Encode(b)
 }
 
 // consumePartition owns one partition for one generation. stopCtx ends on
@@ -220,9 +254,9 @@ func (in *Ingestor) consumePartition(stopCtx, genCtx context.Context, gen *kafka
 	log.Info("partition assigned", "committed_offset", committed)
 
 	for {
-		msgs, plan, err := in.collect(readCtx, st)
-		if len(msgs) > 0 {
-			if werr := in.writeBatch(writeCtx, gen, st, msgs, plan); werr != nil {
+		plan, err := in.collect(readCtx, st)
+		if st.events > 0 {
+			if werr := in.writeBatch(writeCtx, gen, st, plan); werr != nil {
 				log.Warn("batch abandoned; the partition's next owner replays it", "err", werr)
 				return
 			}
@@ -236,17 +270,18 @@ func (in *Ingestor) consumePartition(stopCtx, genCtx context.Context, gen *kafka
 	}
 }
 
-// collect reads the next batch. When a batch was planned before a crash at
-// the offset where this one starts, it reads exactly that batch again.
-func (in *Ingestor) collect(ctx context.Context, st *partitionState) ([]kafka.Message, *plannedBatch, error) {
-	var msgs []kafka.Message
+// collect reads the next batch into st. When a batch was planned before a
+// crash at the offset where this one starts, it reads exactly that batch
+// again.
+func (in *Ingestor) collect(ctx context.Context, st *partitionState) (*plannedBatch, error) {
+	st.reset()
 	var plan *plannedBatch
 	var waitCtx context.Context = ctx
 	cancelWait := func() {}
 	defer func() { cancelWait() }()
 
-	add := func(m kafka.Message) (done bool, err error) {
-		if len(msgs) == 0 {
+	add := func(m *kafka.Message) (done bool, err error) {
+		if st.events == 0 {
 			if st.checkPlan {
 				p, err := in.retryPending(ctx, st, m.Offset)
 				if err != nil {
@@ -260,43 +295,44 @@ func (in *Ingestor) collect(ctx context.Context, st *partitionState) ([]kafka.Me
 			}
 		}
 		if plan != nil && m.Offset > plan.Last {
-			st.carry = &m
+			c := *m
+			st.carry = &c
 			return true, nil
 		}
-		msgs = append(msgs, m)
+		st.add(m)
 		if plan != nil {
 			return m.Offset >= plan.Last, nil
 		}
-		return len(msgs) >= in.cfg.BatchMaxEvents, nil
+		return st.events >= in.cfg.BatchMaxEvents, nil
 	}
 
 	if st.carry != nil {
-		m := *st.carry
+		m := st.carry
 		st.carry = nil
 		if done, err := add(m); done || err != nil {
-			return msgs, plan, err
+			return plan, err
 		}
 	}
 	for {
 		m, err := st.reader.FetchMessage(waitCtx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return msgs, plan, ctx.Err()
+				return plan, ctx.Err()
 			}
-			if errors.Is(err, context.DeadlineExceeded) && len(msgs) > 0 {
-				return msgs, plan, nil // the batch's time is up
+			if errors.Is(err, context.DeadlineExceeded) && st.events > 0 {
+				return plan, nil // the batch's time is up
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
 				continue
 			}
-			return msgs, plan, fmt.Errorf("fetch: %w", err)
+			return plan, fmt.Errorf("fetch: %w", err)
 		}
 		if m.HighWaterMark > 0 {
 			in.setCaughtUp(st.topic, st.partition, m.HighWaterMark-m.Offset-1)
 		}
-		done, err := add(m)
+		done, err := add(&m)
 		if err != nil || done {
-			return msgs, plan, err
+			return plan, err
 		}
 	}
 }
@@ -320,29 +356,10 @@ func (in *Ingestor) retryPending(ctx context.Context, st *partitionState, offset
 	}
 }
 
-// writeBatch validates, plans, inserts, dead-letters and commits one batch,
-// retrying with backoff until it succeeds or ctx ends.
-func (in *Ingestor) writeBatch(ctx context.Context, gen *kafka.Generation, st *partitionState, msgs []kafka.Message, replay *plannedBatch) error {
-	for _, b := range st.batches {
-		b.Reset()
-	}
-	var dead []DeadLetter
-	for i := range msgs {
-		m := &msgs[i]
-		ev, err := st.decoder.Decode(m.Value)
-		if err == nil {
-			b := st.batches[ev.Type.Table]
-			if b == nil {
-				b = warehouse.MustBatch(ev.Type.Table, ev.Type.Columns)
-				st.batches[ev.Type.Table] = b
-			}
-			err = b.Append(ev.Row...)
-		}
-		if err != nil {
-			dead = append(dead, DeadLetter{Message: *m, Reason: err})
-		}
-	}
-	plan := plannedBatch{First: msgs[0].Offset, Last: msgs[len(msgs)-1].Offset, Events: len(msgs)}
+// writeBatch plans, inserts, dead-letters and commits the batch collected
+// in st, retrying with backoff until it succeeds or ctx ends.
+func (in *Ingestor) writeBatch(ctx context.Context, gen *kafka.Generation, st *partitionState, replay *plannedBatch) error {
+	plan := plannedBatch{First: st.first, Last: st.last, Events: st.events}
 	tables := make([]string, 0, len(st.batches))
 	for t, b := range st.batches {
 		if b.Rows() > 0 {
@@ -353,7 +370,7 @@ func (in *Ingestor) writeBatch(ctx context.Context, gen *kafka.Generation, st *p
 
 	backoff := in.cfg.RetryMin
 	for attempt := 0; ; attempt++ {
-		step, err := in.tryWrite(ctx, gen, st, plan, replay != nil, tables, dead)
+		step, err := in.tryWrite(ctx, gen, st, plan, replay != nil, tables, st.dead)
 		if err == nil {
 			break
 		}
@@ -368,9 +385,8 @@ func (in *Ingestor) writeBatch(ctx context.Context, gen *kafka.Generation, st *p
 		}
 		backoff = min(backoff*2, in.cfg.RetryMax)
 	}
-	ingested := len(msgs) - len(dead)
-	in.metrics.Events.WithLabelValues(st.topic, "ingested").Add(float64(ingested))
-	in.metrics.BatchSize.Observe(float64(len(msgs)))
+	in.metrics.Events.WithLabelValues(st.topic, "ingested").Add(float64(st.events - len(st.dead)))
+	in.metrics.BatchSize.Observe(float64(st.events))
 	return nil
 }
 

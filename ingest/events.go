@@ -6,6 +6,7 @@ package ingest
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 
@@ -145,13 +146,63 @@ func invalid(kind, format string, args ...any) *InvalidEvent {
 // still be produced to, and dead-lettered from, a default broker.
 const MaxEventBytes = 256 << 10
 
-// Event is a decoded, valid event.
+// Event is a decoded, valid event. Its values live in the decoder's
+// buffers: encode or copy them before the decoder's next Decode.
 type Event struct {
 	Type *EventType
-	ID   string
-	// Row holds the values of Type.Columns; it is reused by the next
-	// Decode, so append it to a batch before decoding again.
-	Row []any
+	vals []fieldValue // one per field of Type, then none for event_id
+	id   []byte
+}
+
+// fieldValue is one checked data member, unboxed; s points into the
+// parser's memory.
+type fieldValue struct {
+	s []byte
+	n int64 // count, or milliseconds since the epoch for a time
+	b bool
+}
+
+// ID is the event's CloudEvents id.
+func (e *Event) ID() string { return string(e.id) }
+
+// Encode appends the event as one row of its table: the fields in order,
+// then event_id. b must be a batch of Type.Columns.
+func (e *Event) Encode(b *warehouse.Batch) {
+	for i := range e.Type.Fields {
+		v := &e.vals[i]
+		switch e.Type.Fields[i].Kind {
+		case FieldTime:
+			b.PutDateTime64ms(v.n)
+		case FieldBool:
+			b.PutBool(v.b)
+		case FieldCount:
+			b.PutUInt32(uint32(v.n))
+		default:
+			b.PutString(v.s)
+		}
+	}
+	b.PutString(e.id)
+	b.EndRow()
+}
+
+// Values returns the row as Go values (Type.Columns order), for the paths
+// where an allocation per value does not matter.
+func (e *Event) Values() []any {
+	out := make([]any, 0, len(e.Type.Fields)+1)
+	for i := range e.Type.Fields {
+		v := &e.vals[i]
+		switch e.Type.Fields[i].Kind {
+		case FieldTime:
+			out = append(out, time.UnixMilli(v.n).UTC())
+		case FieldBool:
+			out = append(out, v.b)
+		case FieldCount:
+			out = append(out, uint32(v.n))
+		default:
+			out = append(out, string(v.s))
+		}
+	}
+	return append(out, string(e.id))
 }
 
 // Key is the Kafka key of the event (its KeyField), nil if it has none.
@@ -159,7 +210,7 @@ func (e *Event) Key() []byte {
 	if e.Type.keyIdx < 0 {
 		return nil
 	}
-	return []byte(e.Row[e.Type.keyIdx].(string))
+	return append([]byte(nil), e.vals[e.Type.keyIdx].s...)
 }
 
 // Decoder decodes events; it keeps parse buffers between calls, so each
@@ -167,8 +218,9 @@ func (e *Event) Key() []byte {
 type Decoder struct {
 	reg    *Registry
 	parser fastjson.Parser
-	row    []any
+	vals   []fieldValue
 	seen   []bool
+	ev     Event
 }
 
 // NewDecoder returns a decoder for the registry's contracts.
@@ -247,23 +299,21 @@ func (d *Decoder) Decode(raw []byte) (*Event, error) {
 	if !ok {
 		return nil, invalid("unknown_type", "unknown event type %q", env.typ)
 	}
-	id := string(env.id)
-	if err := d.decodeData(t, env.data, id); err != nil {
+	if err := d.decodeData(t, env.data); err != nil {
 		return nil, err
 	}
-	return &Event{Type: t, ID: id, Row: d.row}, nil
+	d.ev = Event{Type: t, vals: d.vals, id: env.id}
+	return &d.ev, nil
 }
 
-func (d *Decoder) decodeData(t *EventType, data *fastjson.Value, id string) error {
+func (d *Decoder) decodeData(t *EventType, data *fastjson.Value) error {
 	n := len(t.Fields)
-	if cap(d.row) < n+1 {
-		d.row = make([]any, n+1)
-		d.seen = make([]bool, n+1)
+	if cap(d.vals) < n {
+		d.vals = make([]fieldValue, n)
+		d.seen = make([]bool, n)
 	}
-	d.row, d.seen = d.row[:n+1], d.seen[:n]
-	for i := range d.seen {
-		d.seen[i] = false
-	}
+	d.vals, d.seen = d.vals[:n], d.seen[:n]
+	clear(d.seen)
 	var err error
 	obj, _ := data.Object()
 	obj.Visit(func(k []byte, v *fastjson.Value) {
@@ -276,7 +326,7 @@ func (d *Decoder) decodeData(t *EventType, data *fastjson.Value, id string) erro
 			return
 		}
 		d.seen[i] = true
-		d.row[i], err = checkField(&t.Fields[i], v)
+		err = checkField(&t.Fields[i], v, &d.vals[i])
 	})
 	if err != nil {
 		return err
@@ -289,9 +339,8 @@ func (d *Decoder) decodeData(t *EventType, data *fastjson.Value, id string) erro
 		if f.Required {
 			return invalid("data", "%s is required", f.Name)
 		}
-		d.row[i] = zeroOf(f.Kind)
+		d.vals[i] = fieldValue{} // "", false, 0, or the epoch for a time
 	}
-	d.row[n] = id
 	return nil
 }
 
@@ -304,76 +353,68 @@ func fieldIndex(t *EventType, k []byte) int {
 	return -1
 }
 
-func zeroOf(k FieldKind) any {
-	switch k {
-	case FieldBool:
-		return false
-	case FieldCount:
-		return uint32(0)
-	case FieldTime:
-		return time.Unix(0, 0).UTC()
-	}
-	return ""
-}
-
-func checkField(f *Field, v *fastjson.Value) (any, error) {
+// checkField checks one member against its field and stores it in out.
+func checkField(f *Field, v *fastjson.Value, out *fieldValue) error {
 	switch f.Kind {
 	case FieldBool:
 		if v.Type() != fastjson.TypeTrue && v.Type() != fastjson.TypeFalse {
-			return nil, invalid("data", "%s must be a boolean, got JSON %s", f.Name, v.Type())
+			return invalid("data", "%s must be a boolean, got JSON %s", f.Name, v.Type())
 		}
-		return v.Type() == fastjson.TypeTrue, nil
+		out.b = v.Type() == fastjson.TypeTrue
+		return nil
 	case FieldCount:
 		if v.Type() != fastjson.TypeNumber {
-			return nil, invalid("data", "%s must be an integer, got JSON %s", f.Name, v.Type())
+			return invalid("data", "%s must be an integer, got JSON %s", f.Name, v.Type())
 		}
 		n, err := v.Int64()
 		if err != nil {
-			return nil, invalid("data", "%s must be an integer, got %s", f.Name, v)
+			return invalid("data", "%s must be an integer, got %s", f.Name, v)
 		}
 		if n < 0 || n > 10_000_000 {
-			return nil, invalid("data", "%s %d is outside 0-10000000", f.Name, n)
+			return invalid("data", "%s %d is outside 0-10000000", f.Name, n)
 		}
-		return uint32(n), nil
+		out.n = n
+		return nil
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		return nil, invalid("data", "%s must be a string, got JSON %s", f.Name, v.Type())
+		return invalid("data", "%s must be a string, got JSON %s", f.Name, v.Type())
 	}
-	s := string(b)
+	out.s = b
 	switch f.Kind {
 	case FieldID:
-		if s == "" && !f.Required {
-			return s, nil
+		if len(b) == 0 && !f.Required {
+			return nil
 		}
-		return s, checkID(f.Name, s)
+		return checkID(f.Name, b)
 	case FieldTime:
-		ts, err := time.Parse(time.RFC3339Nano, s)
+		ts, err := time.Parse(time.RFC3339Nano, string(b))
 		if err != nil {
-			return nil, invalid("data", "%s %q is not an RFC 3339 timestamp", f.Name, s)
+			return invalid("data", "%s %q is not an RFC 3339 timestamp", f.Name, b)
 		}
-		return ts.UTC(), nil
+		out.n = ts.UnixMilli()
+		return nil
 	case FieldEnum:
-		if !f.enum[s] {
-			return nil, invalid("data", "%s %q is not one of %v", f.Name, s, f.Enum)
+		if !f.enum[string(b)] {
+			return invalid("data", "%s %q is not one of %v", f.Name, b, f.Enum)
 		}
-		return s, nil
+		return nil
 	case FieldVersion:
-		return s, checkVersion(s)
+		return checkVersion(b)
 	}
-	if f.Required && s == "" {
-		return nil, invalid("data", "%s is required", f.Name)
+	if f.Required && len(b) == 0 {
+		return invalid("data", "%s is required", f.Name)
 	}
-	if len(s) > f.Max {
-		return nil, invalid("data", "%s is longer than %d characters", f.Name, f.Max)
+	if utf8.RuneCount(b) > f.Max {
+		return invalid("data", "%s is longer than %d characters", f.Name, f.Max)
 	}
-	return s, nil
+	return nil
 }
 
 // checkID enforces the id pattern of defs.schema.json:
 // ^[A-Za-z0-9][A-Za-z0-9._:@-]*$, 1-128 characters.
-func checkID(field, v string) error {
-	if v == "" {
+func checkID(field string, v []byte) error {
+	if len(v) == 0 {
 		return invalid("data", "%s is required", field)
 	}
 	if len(v) > 128 {
@@ -390,8 +431,8 @@ func checkID(field, v string) error {
 	return nil
 }
 
-func checkVersion(v string) error {
-	if v == "" {
+func checkVersion(v []byte) error {
+	if len(v) == 0 {
 		return invalid("data", "version is required")
 	}
 	if len(v) > 32 {

@@ -168,7 +168,7 @@ func TestReplayOfPlannedBatchAfterCrash(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Append(ev.Row...); err != nil {
+		if err := b.Append(ev.Values()...); err != nil {
 			t.Fatal(err)
 		}
 	}

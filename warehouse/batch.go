@@ -142,6 +142,41 @@ func (b *Batch) Append(values ...any) error {
 	return nil
 }
 
+// The Put methods append one value of the next column without boxing it:
+// the hot path of ingest encodes events straight into RowBinary. The caller
+// writes every column of a row in order, with the Put method of its type,
+// then calls EndRow; Append is the checked way for everything else.
+
+// PutString appends a String value.
+func (b *Batch) PutString(s []byte) {
+	b.buf = binary.AppendUvarint(b.buf, uint64(len(s)))
+	b.buf = append(b.buf, s...)
+}
+
+// PutBool appends a Bool value.
+func (b *Batch) PutBool(v bool) {
+	if v {
+		b.buf = append(b.buf, 1)
+	} else {
+		b.buf = append(b.buf, 0)
+	}
+}
+
+// PutUInt32 appends a UInt32 value.
+func (b *Batch) PutUInt32(v uint32) { b.buf = binary.LittleEndian.AppendUint32(b.buf, v) }
+
+// PutFloat64 appends a Float64 value.
+func (b *Batch) PutFloat64(v float64) {
+	b.buf = binary.LittleEndian.AppendUint64(b.buf, math.Float64bits(v))
+}
+
+// PutDateTime64ms appends a DateTime64(3) value: milliseconds since the
+// epoch.
+func (b *Batch) PutDateTime64ms(ms int64) { b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(ms)) }
+
+// EndRow counts the row whose values were just put.
+func (b *Batch) EndRow() { b.rows++ }
+
 func (b *Batch) put(k kind, v any) error {
 	switch k {
 	case kString:

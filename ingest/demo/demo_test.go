@@ -72,8 +72,8 @@ func TestSyncEventsKeepTheirContracts(t *testing.T) {
 					if i != len(evs)-1 {
 						t.Fatalf("cluster.synced at %d of %d", i, len(evs))
 					}
-					if ev.Row[9] != uint32(users) || ev.Row[10] != uint32(devices) {
-						t.Errorf("sync counts %v/%v, events %d/%d", ev.Row[9], ev.Row[10], users, devices)
+					if ev.Values()[9] != uint32(users) || ev.Values()[10] != uint32(devices) {
+						t.Errorf("sync counts %v/%v, events %d/%d", ev.Values()[9], ev.Values()[10], users, devices)
 					}
 				}
 			}

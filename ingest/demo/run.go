@@ -37,7 +37,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 		cfg.History = 1
 	}
 	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.Topic, Balancer: &kafka.Hash{},
-		RequiredAcks: kafka.RequireAll, BatchSize: 5000, BatchBytes: 8 << 20, BatchTimeout: 5 * time.Millisecond,
+		RequiredAcks: kafka.RequireAll, BatchSize: 5000, BatchTimeout: 5 * time.Millisecond,
 		Compression: kafka.Lz4}
 	defer w.Close()
 
