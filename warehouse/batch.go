@@ -172,7 +172,9 @@ func (b *Batch) PutFloat64(v float64) {
 
 // PutDateTime64ms appends a DateTime64(3) value: milliseconds since the
 // epoch.
-func (b *Batch) PutDateTime64ms(ms int64) { b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(ms)) }
+func (b *Batch) PutDateTime64ms(ms int64) {
+	b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(ms))
+}
 
 // EndRow counts the row whose values were just put.
 func (b *Batch) EndRow() { b.rows++ }
