@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 )
@@ -38,6 +39,10 @@ const (
 	kDateTime
 	kDateTime64ms
 	kArrayString
+	kNullableDate
+	kArrayFloat32
+	kArrayUInt32
+	kMapStringUInt32
 )
 
 func kindOf(t string) (kind, error) {
@@ -78,6 +83,14 @@ func kindOf(t string) (kind, error) {
 		return kDateTime64ms, nil
 	case t == "Array(String)" || t == "Array(LowCardinality(String))":
 		return kArrayString, nil
+	case t == "Nullable(Date)":
+		return kNullableDate, nil
+	case t == "Array(Float32)":
+		return kArrayFloat32, nil
+	case t == "Array(UInt32)":
+		return kArrayUInt32, nil
+	case t == "Map(String, UInt32)" || t == "Map(LowCardinality(String), UInt32)":
+		return kMapStringUInt32, nil
 	}
 	return 0, fmt.Errorf("warehouse: column type %q is not supported in batches", t)
 }
@@ -125,8 +138,11 @@ func (b *Batch) ColumnList() string {
 // Append adds one row. Values must match the column types: string for
 // String, any Go integer whose value fits the column's integer type,
 // float64 or float32 for the float types, bool, time.Time for
-// Date/DateTime/DateTime64(3) within the type's range, []string for
-// Array(String). A mismatch is an error and leaves the batch as it was.
+// Date/DateTime/DateTime64(3) within the type's range, nil or time.Time for
+// Nullable(Date), []string for Array(String), []float32 for
+// Array(Float32), []uint32 for Array(UInt32), map[string]uint32 for
+// Map(String, UInt32). A mismatch is an error and leaves the batch as it
+// was.
 func (b *Batch) Append(values ...any) error {
 	if len(values) != len(b.kinds) {
 		return fmt.Errorf("warehouse: %s: %d values for %d columns", b.Table, len(values), len(b.kinds))
@@ -175,6 +191,28 @@ func (b *Batch) PutFloat64(v float64) {
 func (b *Batch) PutDateTime64ms(ms int64) {
 	b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(ms))
 }
+
+// PutDate appends a Date value: days since the epoch.
+func (b *Batch) PutDate(days uint16) { b.buf = binary.LittleEndian.AppendUint16(b.buf, days) }
+
+// PutNullableDate appends a Nullable(Date) value; valid false is NULL.
+func (b *Batch) PutNullableDate(days uint16, valid bool) {
+	if !valid {
+		b.buf = append(b.buf, 1)
+		return
+	}
+	b.buf = append(b.buf, 0)
+	b.buf = binary.LittleEndian.AppendUint16(b.buf, days)
+}
+
+// PutFloat32 appends a Float32 value (also an element of Array(Float32)).
+func (b *Batch) PutFloat32(v float32) {
+	b.buf = binary.LittleEndian.AppendUint32(b.buf, math.Float32bits(v))
+}
+
+// PutLen starts an Array of n elements or a Map of n entries; the elements
+// (or key, value pairs) follow with their Put methods.
+func (b *Batch) PutLen(n int) { b.buf = binary.AppendUvarint(b.buf, uint64(n)) }
 
 // EndRow counts the row whose values were just put.
 func (b *Batch) EndRow() { b.rows++ }
@@ -259,6 +297,54 @@ func (b *Batch) put(k kind, v any) error {
 		for _, s := range ss {
 			b.buf = binary.AppendUvarint(b.buf, uint64(len(s)))
 			b.buf = append(b.buf, s...)
+		}
+	case kNullableDate:
+		if v == nil {
+			b.buf = append(b.buf, 1)
+			return nil
+		}
+		t, ok := v.(time.Time)
+		if !ok {
+			return typeErr("time.Time or nil", v)
+		}
+		days := t.UTC().Unix() / 86400
+		if t.UTC().Unix() < 0 || days > math.MaxUint16 {
+			return fmt.Errorf("date %s out of range", t.Format(time.DateOnly))
+		}
+		b.buf = append(b.buf, 0)
+		b.buf = binary.LittleEndian.AppendUint16(b.buf, uint16(days))
+	case kArrayFloat32:
+		fs, ok := v.([]float32)
+		if !ok {
+			return typeErr("[]float32", v)
+		}
+		b.PutLen(len(fs))
+		for _, f := range fs {
+			b.PutFloat32(f)
+		}
+	case kArrayUInt32:
+		ns, ok := v.([]uint32)
+		if !ok {
+			return typeErr("[]uint32", v)
+		}
+		b.PutLen(len(ns))
+		for _, n := range ns {
+			b.PutUInt32(n)
+		}
+	case kMapStringUInt32:
+		m, ok := v.(map[string]uint32)
+		if !ok {
+			return typeErr("map[string]uint32", v)
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the same map always encodes to the same bytes
+		b.PutLen(len(keys))
+		for _, k := range keys {
+			b.PutString([]byte(k))
+			b.PutUInt32(m[k])
 		}
 	}
 	return nil
@@ -387,6 +473,39 @@ func (b *Batch) DecodeRows(fn func(row []any) error) error {
 					off += w2 + int(l)
 				}
 				v, n = ss, off
+			case kNullableDate:
+				if buf[0] == 1 {
+					v, n = (*time.Time)(nil), 1
+				} else {
+					t := time.Unix(int64(binary.LittleEndian.Uint16(buf[1:]))*86400, 0).UTC()
+					v, n = &t, 3
+				}
+			case kArrayFloat32:
+				cnt, w := binary.Uvarint(buf)
+				fs := make([]float32, cnt)
+				for j := range fs {
+					fs[j] = math.Float32frombits(binary.LittleEndian.Uint32(buf[w+4*j:]))
+				}
+				v, n = fs, w+4*int(cnt)
+			case kArrayUInt32:
+				cnt, w := binary.Uvarint(buf)
+				ns := make([]uint32, cnt)
+				for j := range ns {
+					ns[j] = binary.LittleEndian.Uint32(buf[w+4*j:])
+				}
+				v, n = ns, w+4*int(cnt)
+			case kMapStringUInt32:
+				cnt, w := binary.Uvarint(buf)
+				m := make(map[string]uint32, cnt)
+				off := w
+				for j := 0; j < int(cnt); j++ {
+					l, w2 := binary.Uvarint(buf[off:])
+					key := string(buf[off+w2 : off+w2+int(l)])
+					off += w2 + int(l)
+					m[key] = binary.LittleEndian.Uint32(buf[off:])
+					off += 4
+				}
+				v, n = m, off
 			}
 			row[i] = v
 			buf = buf[n:]

@@ -16,7 +16,8 @@ func TestNewBatchTypes(t *testing.T) {
 		"String", "LowCardinality(String)", " UInt8 ", "UInt16", "UInt32", "UInt64",
 		"Int8", "Int16", "Int32", "Int64", "Float32", "Float64", "Bool", "Date",
 		"DateTime", "DateTime('UTC')", "DateTime64(3)", "DateTime64(3, 'Europe/Berlin')",
-		"Array(String)", "Array(LowCardinality(String))",
+		"Array(String)", "Array(LowCardinality(String))", "Nullable(Date)", "Array(Float32)", "Array(UInt32)",
+		"Map(String, UInt32)", "Map(LowCardinality(String), UInt32)",
 	}
 	for _, typ := range ok {
 		if _, err := NewBatch("t", []Column{{Name: "c", Type: typ}}); err != nil {
@@ -25,7 +26,7 @@ func TestNewBatchTypes(t *testing.T) {
 	}
 	bad := []string{
 		"", "Nullable(String)", "LowCardinality(Nullable(String))", "Date32", "DateTime64(6)",
-		"DateTime64(3", "Decimal(18, 4)", "UUID", "Array(UInt32)", "Map(String, UInt64)",
+		"DateTime64(3", "Decimal(18, 4)", "UUID", "Array(UInt64)", "Map(String, UInt64)", "Nullable(DateTime)",
 		"Tuple(String)", "FixedString(4)", "Enum8('a' = 1)", "string", "Int128",
 	}
 	for _, typ := range bad {
@@ -172,6 +173,11 @@ func TestBatchRoundTrip(t *testing.T) {
 			[]any{ms, time.UnixMilli(-1).UTC(), ms}},
 		{"Array(String)", []any{[]string{}, []string(nil), []string{"a", "", "b\x00"}}, []any{[]string{}, []string{}, []string{"a", "", "b\x00"}}},
 		{"Array(LowCardinality(String))", []any{[]string{"x", "x"}}, []any{[]string{"x", "x"}}},
+		{"Nullable(Date)", []any{nil, time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC)}, []any{(*time.Time)(nil), ptr(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))}},
+		{"Array(Float32)", []any{[]float32{}, []float32{4.5, -1}}, []any{[]float32{}, []float32{4.5, -1}}},
+		{"Array(UInt32)", []any{[]uint32{math.MaxUint32, 0}}, []any{[]uint32{math.MaxUint32, 0}}},
+		{"Map(LowCardinality(String), UInt32)", []any{map[string]uint32{}, map[string]uint32{"KW": 7, "CA": 0}},
+			[]any{map[string]uint32{}, map[string]uint32{"KW": 7, "CA": 0}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.typ, func(t *testing.T) {
@@ -208,6 +214,8 @@ func TestBatchRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func sameDecoded(got, want any) bool {
 	if w, ok := want.(time.Time); ok {

@@ -343,6 +343,10 @@ var allTypes = []warehouse.Column{
 	{Name: "dtn", Type: "DateTime"},
 	{Name: "arr", Type: "Array(String)"},
 	{Name: "arrlc", Type: "Array(LowCardinality(String))"},
+	{Name: "nd", Type: "Nullable(Date)"},
+	{Name: "af32", Type: "Array(Float32)"},
+	{Name: "au32", Type: "Array(UInt32)"},
+	{Name: "m", Type: "Map(LowCardinality(String), UInt32)"},
 }
 
 func createTable(t *testing.T, w warehouse.Warehouse, name string, cols []warehouse.Column, settings string) {
@@ -362,13 +366,14 @@ func testInsert(t *testing.T, w warehouse.Warehouse) {
 	rows := [][]any{
 		{uint32(1), "plain", "lc-a", uint8(0), uint16(0), uint64(0), int8(0), int16(0), int32(0), int64(0),
 			float32(0), 0.0, false, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0).UTC(), time.UnixMilli(0).UTC(), ms, ms.Truncate(time.Second),
-			[]string{}, []string{}},
+			[]string{}, []string{}, nil, []float32{}, []uint32{}, map[string]uint32{}},
 		{uint32(2), tricky, "", uint8(255), uint16(65535), uint64(math.MaxUint64), int8(-128), int16(-32768), int32(math.MinInt32), int64(math.MinInt64),
 			float32(-1.5), math.Inf(1), true, time.Date(2149, 6, 6, 0, 0, 0, 0, time.UTC), sec, ms, time.Date(1969, 7, 20, 20, 17, 40, 1_000_000, time.UTC), ms.Truncate(time.Second),
-			[]string{"a", "", tricky}, []string{"x", "x", "y"}},
+			[]string{"a", "", tricky}, []string{"x", "x", "y"}, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
+			[]float32{4.25, 0, -1.5}, []uint32{0, math.MaxUint32}, map[string]uint32{"KW": 1000, "CA": 0, tricky: 7}},
 		{3, "ints as int", "lc-b", 7, 8, 9, 127, 32767, math.MaxInt32, int64(math.MaxInt64),
 			float32(3.25), -0.0000001, true, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), ms.Truncate(time.Second), ms, ms, ms.Truncate(time.Second),
-			[]string{"only"}, []string{"z"}},
+			[]string{"only"}, []string{"z"}, time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), []float32{1}, []uint32{42}, map[string]uint32{"TP": 3}},
 	}
 	for i, r := range rows {
 		if err := b.Append(r...); err != nil {
@@ -437,6 +442,26 @@ func resultValue(v any, typ string) any {
 	}
 	if tm, ok := v.(time.Time); ok {
 		return tm.UTC()
+	}
+	switch x := v.(type) {
+	case []float32:
+		out := make([]any, len(x))
+		for i, f := range x {
+			out[i] = float64(f)
+		}
+		return out
+	case []uint32:
+		out := make([]any, len(x))
+		for i, n := range x {
+			out[i] = uint64(n)
+		}
+		return out
+	case map[string]uint32:
+		out := make(map[string]any, len(x))
+		for k, n := range x {
+			out[k] = uint64(n)
+		}
+		return out
 	}
 	return v
 }
