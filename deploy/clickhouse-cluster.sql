@@ -137,3 +137,51 @@ ORDER BY rollup;
 CREATE TABLE IF NOT EXISTS `flexhub`.rollup_watermarks ON CLUSTER 'flexhub' AS `flexhub`.rollup_watermarks_local
 ENGINE = Distributed('flexhub', 'flexhub', 'rollup_watermarks_local', rand());
 
+-- 0002_commerce
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_versions_local ON CLUSTER 'flexhub'
+(
+    partner_id          LowCardinality(String),
+    customer_id         String,
+    name                String,
+    managed_by          LowCardinality(String),
+    products            Array(LowCardinality(String)),
+    provisioning_status LowCardinality(String),
+    added_at            DateTime64(3, 'UTC'),
+    updated_at          DateTime64(3, 'UTC'),
+    event_id            String,
+    ingested_at         DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/customer_versions_local', '{replica}')
+ORDER BY (partner_id, customer_id, updated_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_versions ON CLUSTER 'flexhub' AS `flexhub`.customer_versions_local
+ENGINE = Distributed('flexhub', 'flexhub', 'customer_versions_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions_local ON CLUSTER 'flexhub'
+(
+    partner_id      LowCardinality(String),
+    customer_id     String,
+    subscription_id String,
+    order_id        String,
+    product         LowCardinality(String),
+    flex_model      LowCardinality(String),
+    trial           Bool,
+    status          LowCardinality(String),
+    start_date      Date,
+    end_date        Nullable(Date),
+    renewal_date    Nullable(Date),
+    auto_renew      Bool,
+    licenses        Map(LowCardinality(String), UInt32),
+    invoice_ref     String,
+    changed_at      DateTime64(3, 'UTC'),
+    event_id        String,
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/subscription_versions_local', '{replica}')
+ORDER BY (partner_id, customer_id, subscription_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions ON CLUSTER 'flexhub' AS `flexhub`.subscription_versions_local
+ENGINE = Distributed('flexhub', 'flexhub', 'subscription_versions_local', cityHash64(customer_id));
+

@@ -5,6 +5,7 @@ package ingest
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -22,15 +23,28 @@ type Registry struct {
 	families map[string]Family
 }
 
+// contracts lists every event family with its types; each family is one
+// topic (the prefix plus the family name).
+var contracts = []struct {
+	family string
+	types  func() []*EventType
+}{
+	{FamilyInventory, inventoryTypes},
+	{FamilyCommerce, commerceTypes},
+}
+
 // NewRegistry registers the event types of every family.
 func NewRegistry(topicPrefix string) *Registry {
 	r := &Registry{types: map[string]*EventType{}, families: map[string]Family{}}
-	for _, f := range []string{FamilyInventory} {
-		r.families[f] = Family{Name: f, Topic: topicPrefix + f}
-	}
-	for _, t := range inventoryTypes() {
-		t.init()
-		r.types[t.Name] = t
+	for _, c := range contracts {
+		r.families[c.family] = Family{Name: c.family, Topic: topicPrefix + c.family}
+		for _, t := range c.types() {
+			if t.Family != c.family {
+				panic("ingest: " + t.Name + " is registered under family " + c.family + " but says " + t.Family)
+			}
+			t.init()
+			r.types[t.Name] = t
+		}
 	}
 	return r
 }
@@ -41,14 +55,18 @@ func (r *Registry) Type(name string) (*EventType, bool) {
 	return t, ok
 }
 
-// Families lists the families and their topics.
+// Families lists the families and their topics, by family name.
 func (r *Registry) Families() []Family {
 	out := make([]Family, 0, len(r.families))
 	for _, f := range r.families {
 		out = append(out, f)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// Topic returns the topic of a family.
+func (r *Registry) Topic(family string) string { return r.families[family].Topic }
 
 // TopicOf returns the topic of an event type's family.
 func (r *Registry) TopicOf(t *EventType) string { return r.families[t.Family].Topic }
@@ -162,5 +180,10 @@ func (d *Decoder) Decode(raw []byte) (*Event, error) {
 		return nil, err
 	}
 	d.ev = Event{Type: t, vals: d.vals, id: env.id}
+	if t.Check != nil {
+		if err := t.Check(&d.ev); err != nil {
+			return nil, err
+		}
+	}
 	return &d.ev, nil
 }

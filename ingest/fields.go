@@ -127,6 +127,9 @@ type EventType struct {
 	Table    string // target table (unqualified)
 	Fields   []Field
 	KeyField string // the data member that keys the Kafka message
+	// Check, if set, enforces rules between fields (the JSON Schema's
+	// if/then) once every field has passed its own checks.
+	Check func(e *Event) error
 	// Columns are the table columns a row fills: the fields (a
 	// FieldObjects expands to one column per sub-field), then event_id.
 	Columns []warehouse.Column
@@ -176,6 +179,24 @@ type fieldValue struct {
 type mapEntry struct {
 	key []byte
 	n   uint32
+}
+
+// Str is the value of a string-like field by name ("" when absent), for
+// Check rules.
+func (e *Event) Str(field string) string {
+	if i := fieldIndex(e.Type.Fields, []byte(field)); i >= 0 {
+		return string(e.vals[i].s)
+	}
+	return ""
+}
+
+// MapKeys are the keys of a FieldCountMap by name, for Check rules.
+func (e *Event) MapKeys(field string) []string {
+	var out []string
+	if i := fieldIndex(e.Type.Fields, []byte(field)); i >= 0 && e.vals[i].obj != nil {
+		e.vals[i].obj.Visit(func(k []byte, _ *fastjson.Value) { out = append(out, string(k)) })
+	}
+	return out
 }
 
 // ID is the event's CloudEvents id.

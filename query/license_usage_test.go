@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,5 +208,49 @@ func TestWarehouseOutOfTimeIsA503(t *testing.T) {
 	resp := api.Get(t, "/api/v1/customers/c1/license-usage")
 	if resp.Status != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("status %d (Retry-After %q), want 503 with Retry-After: %s", resp.Status, resp.Header.Get("Retry-After"), resp.Body)
+	}
+}
+
+// asPrincipal authenticates every request as p.
+type asPrincipal query.Principal
+
+func (a asPrincipal) Authenticate(*http.Request) (query.Principal, *query.Problem) {
+	return query.Principal(a), nil
+}
+
+// The scope confines what a caller sees: another partner's customer, or a
+// customer outside a caller's assigned set, does not exist for it.
+func TestLicenseUsageIsConfinedToTheCallersScope(t *testing.T) {
+	w := whtest.Database(t)
+	inv := newInventory(t, w)
+	inv.sync("c1", "A", day(0), 3, 1) // partner p1 (the fixture's partner)
+	inv.rollUp(day(0), day(0))
+	for _, tc := range []struct {
+		name   string
+		p      query.Principal
+		status int
+	}{
+		{"operator", query.Principal{Role: query.Operator}, 200},
+		{"own partner", query.Principal{Role: "full_admin", PartnerID: "p1"}, 200},
+		{"foreign partner", query.Principal{Role: "full_admin", PartnerID: "p2"}, 404},
+		{"assigned customer", query.Principal{Role: "sales_admin", PartnerID: "p1", CustomerIDs: []string{"c1"}}, 200},
+		{"unassigned customer", query.Principal{Role: "sales_admin", PartnerID: "p1", CustomerIDs: []string{"c9"}}, 404},
+		{"no customers", query.Principal{Role: "sales_admin", PartnerID: "p1", CustomerIDs: []string{}}, 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := query.NewServer(query.Config{Now: func() time.Time { return today }, Logger: quietLog()},
+				query.Deps{Warehouse: w, Auth: asPrincipal(tc.p)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			api := &apitest.Client{Handler: srv.Handler()}
+			resp := api.Get(t, "/api/v1/customers/c1/license-usage?window=7d")
+			if resp.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.Status, tc.status, resp.Body)
+			}
+			if tc.status == 404 && strings.Contains(string(resp.Body), `"KW"`) {
+				t.Errorf("a 404 carries figures: %s", resp.Body)
+			}
+		})
 	}
 }

@@ -81,6 +81,9 @@ type Deps struct {
 	// Metrics receives the API's series and is served at /metrics; nil
 	// gives the API a registry of its own.
 	Metrics *prometheus.Registry
+	// Auth identifies callers; nil is OpenAccess (every caller is the
+	// operator), the embedded default.
+	Auth Authenticator
 }
 
 // Server is the API.
@@ -97,6 +100,9 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 	cfg.defaults()
 	if deps.Metrics == nil {
 		deps.Metrics = prometheus.NewRegistry()
+	}
+	if deps.Auth == nil {
+		deps.Auth = OpenAccess{}
 	}
 	spec, err := OpenAPIDocument()
 	if err != nil {
@@ -132,8 +138,11 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.timeout)
 		r.Get("/openapi.json", s.openapi)
-		r.Post("/events", s.postEvents)
-		r.Get("/customers/{customer_id}/license-usage", s.licenseUsage)
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			r.Post("/events", s.postEvents)
+			r.Get("/customers/{customer_id}/license-usage", s.licenseUsage)
+		})
 	})
 	return r
 }

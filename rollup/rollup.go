@@ -27,7 +27,17 @@ const readWatermarkSQL = `SELECT max(watermark) FROM {db:Identifier}.rollup_wate
 
 const writeWatermarkSQL = `INSERT INTO {db:Identifier}.rollup_watermarks (rollup, watermark) VALUES ({rollup:String}, {watermark:DateTime64(3)})`
 
-// Worker runs the rollups on a schedule.
+// Rollup is one scheduled computation. Run brings its figures up to date
+// with what arrived in (since, until] (ingested_at): it recomputes the
+// days or weeks that data touches and must be idempotent. The watermark
+// moves to until only after Run succeeds.
+type Rollup struct {
+	Name string
+	Run  func(ctx context.Context, since, until time.Time) error
+}
+
+// Worker runs the rollups on a schedule, in order (a later rollup may read
+// an earlier one's table).
 type Worker struct {
 	w        warehouse.Warehouse
 	interval time.Duration
@@ -35,6 +45,7 @@ type Worker struct {
 	runs     *prometheus.CounterVec
 	seconds  *prometheus.HistogramVec
 	now      func() time.Time
+	rollups  []Rollup
 }
 
 // NewWorker builds a worker that runs every interval.
@@ -45,6 +56,9 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "flexhub_rollup_seconds",
 			Help: "Rollup duration.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"rollup"}),
 	}
+	wk.rollups = []Rollup{
+		{Name: "license_usage_daily", Run: wk.licenseUsageDaily},
+	}
 	if reg != nil {
 		reg.MustRegister(wk.runs, wk.seconds)
 	}
@@ -52,7 +66,7 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 }
 
 // Run rolls up every interval until ctx ends. A failed run is logged and
-// retried at the next tick; nothing is lost because the watermark only moves
+// retried at the next tick; nothing is lost because a watermark only moves
 // after a successful run.
 func (wk *Worker) Run(ctx context.Context) error {
 	t := time.NewTicker(wk.interval)
@@ -69,9 +83,39 @@ func (wk *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// RunOnce brings every rollup up to date.
+// RunOnce brings every rollup up to date, in order; it stops at the first
+// failure (later rollups may depend on the failed one).
 func (wk *Worker) RunOnce(ctx context.Context) error {
-	return wk.licenseUsageDaily(ctx)
+	for _, r := range wk.rollups {
+		if err := wk.runRollup(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (wk *Worker) runRollup(ctx context.Context, r Rollup) (err error) {
+	start := time.Now()
+	defer func() {
+		outcome := "ok"
+		if err != nil {
+			outcome = "error"
+		}
+		wk.runs.WithLabelValues(r.Name, outcome).Inc()
+		wk.seconds.WithLabelValues(r.Name).Observe(time.Since(start).Seconds())
+	}()
+	since, err := wk.watermark(ctx, r.Name)
+	if err != nil {
+		return err
+	}
+	until := wk.now().UTC()
+	if err := r.Run(ctx, since, until); err != nil {
+		return fmt.Errorf("rollup %s: %w", r.Name, err)
+	}
+	if err := wk.w.Exec(ctx, writeWatermarkSQL, warehouse.P("rollup", r.Name, "watermark", until)); err != nil {
+		return fmt.Errorf("rollup %s: watermark: %w", r.Name, err)
+	}
+	return nil
 }
 
 // LicenseUsageDays recomputes license_usage_daily for [from, to] whatever
@@ -81,37 +125,19 @@ func (wk *Worker) LicenseUsageDays(ctx context.Context, from, to time.Time) erro
 		"from", warehouse.Date(from), "to", warehouse.Date(to), "computed_at", wk.now().UTC()))
 }
 
-func (wk *Worker) licenseUsageDaily(ctx context.Context) (err error) {
-	const name = "license_usage_daily"
-	start := time.Now()
-	defer func() {
-		outcome := "ok"
-		if err != nil {
-			outcome = "error"
-		}
-		wk.runs.WithLabelValues(name, outcome).Inc()
-		wk.seconds.WithLabelValues(name).Observe(time.Since(start).Seconds())
-	}()
-	since, err := wk.watermark(ctx, name)
-	if err != nil {
-		return err
-	}
-	until := wk.now().UTC()
+func (wk *Worker) licenseUsageDaily(ctx context.Context, since, until time.Time) error {
 	res, err := wk.w.Query(ctx, changedDaysSQL, warehouse.P("since", since, "until", until))
 	if err != nil {
-		return fmt.Errorf("rollup %s: changed days: %w", name, err)
+		return fmt.Errorf("changed days: %w", err)
 	}
 	// Contiguous runs of changed days are recomputed in one statement each.
 	for _, span := range spans(res) {
 		if err := wk.LicenseUsageDays(ctx, span[0], span[1]); err != nil {
-			return fmt.Errorf("rollup %s %s..%s: %w", name, span[0].Format(time.DateOnly), span[1].Format(time.DateOnly), err)
+			return fmt.Errorf("%s..%s: %w", span[0].Format(time.DateOnly), span[1].Format(time.DateOnly), err)
 		}
 	}
 	if len(res.Rows) > 0 {
-		wk.log.Info("rolled up", "rollup", name, "days", len(res.Rows), "took", time.Since(start).Round(time.Millisecond))
-	}
-	if err := wk.w.Exec(ctx, writeWatermarkSQL, warehouse.P("rollup", name, "watermark", until)); err != nil {
-		return fmt.Errorf("rollup %s: watermark: %w", name, err)
+		wk.log.Info("rolled up", "rollup", "license_usage_daily", "days", len(res.Rows))
 	}
 	return nil
 }

@@ -110,12 +110,12 @@ func cmdDemo(ctx context.Context, args []string) error {
 
 func runDemo(ctx context.Context, c *config, list []string) error {
 	return demo.Run(ctx, demo.RunConfig{
-		Brokers:  list,
-		Topic:    c.TopicPrefix + ingest.FamilyInventory,
-		World:    demo.DefaultConfig(),
-		History:  c.DemoHistory,
-		Interval: c.DemoInterval,
-		Logger:   slog.Default().With("component", "demo"),
+		Brokers:     list,
+		TopicPrefix: c.TopicPrefix,
+		World:       demo.DefaultConfig(),
+		History:     c.DemoHistory,
+		Interval:    c.DemoInterval,
+		Logger:      slog.Default().With("component", "demo"),
 	})
 }
 

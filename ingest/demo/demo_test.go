@@ -80,3 +80,70 @@ func TestSyncEventsKeepTheirContracts(t *testing.T) {
 		}
 	}
 }
+
+// Every event of every stream keeps its contract and goes to its family's
+// topic; the commerce side has what the views need (customers, Flex and
+// Webex subscriptions, trials, changes inside the window).
+func TestEveryDemoEventKeepsItsContract(t *testing.T) {
+	w := Generate(Config{Seed: 3, Partners: 2, CustomersPerPartner: 30, MaxClusters: 2, MinUsers: 5, MaxUsers: 40})
+	rng := rand.New(rand.NewPCG(3, 4))
+	reg := ingest.NewRegistry("flexhub.")
+	dec := reg.NewDecoder()
+	today := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	p := &producer{prefix: "flexhub."}
+	const history = 5
+	for _, s := range streams {
+		if s.seed != nil {
+			s.seed(w, rng, today, history, p)
+		}
+	}
+	for d := 0; d < history; d++ {
+		for _, s := range streams {
+			if s.day != nil {
+				s.day(w, rng, d, today.AddDate(0, 0, d-history+1), p)
+			}
+		}
+	}
+	for _, s := range streams {
+		if s.tick != nil {
+			s.tick(w, rng, history, today.Add(12*time.Hour), p)
+		}
+	}
+	types := map[string]int{}
+	for i, m := range p.buf {
+		ev, err := dec.Decode(m.Value)
+		if err != nil {
+			t.Fatalf("event %d: %v\n%s", i, err, m.Value)
+		}
+		if want := reg.TopicOf(ev.Type); m.Topic != want {
+			t.Fatalf("%s went to %s, want %s", ev.Type.Name, m.Topic, want)
+		}
+		types[ev.Type.Name]++
+	}
+	for _, typ := range []string{ingest.TypeUserObserved, ingest.TypeDeviceObserved, ingest.TypeClusterSynced,
+		ingest.TypeCustomerUpdated, ingest.TypeSubscriptionUpdated} {
+		if types[typ] == 0 {
+			t.Errorf("no %s events", typ)
+		}
+	}
+	models, trials, changed := map[string]int{}, 0, 0
+	for _, cu := range w.Customers {
+		for _, s := range cu.Subscriptions {
+			models[s.Product+"/"+s.FlexModel]++
+			if s.Trial {
+				trials++
+			}
+			if len(s.Versions) > 1 {
+				changed++
+			}
+		}
+	}
+	for _, m := range []string{"ucm_flex/flex2", "ucm_flex/flex3_nu", "ucm_flex/flex3_ea", "meetings/", "calling/"} {
+		if models[m] == 0 {
+			t.Errorf("no %s subscription among %v", m, models)
+		}
+	}
+	if trials == 0 || changed == 0 {
+		t.Errorf("%d trials, %d subscriptions changed in the window; want some of each", trials, changed)
+	}
+}

@@ -13,19 +13,33 @@ import (
 
 // RunConfig says where and how much to produce.
 type RunConfig struct {
-	Brokers  []string
-	Topic    string // the UCM inventory topic
-	World    Config
-	History  int           // days of daily syncs to seed, ending today
-	Interval time.Duration // how often fresh syncs stream after the seed
-	Logger   *slog.Logger
+	Brokers     []string
+	TopicPrefix string // topics are the prefix plus the family, as ingest reads them
+	World       Config
+	History     int           // days of history to seed, ending today
+	Interval    time.Duration // how often fresh events stream after the seed
+	Logger      *slog.Logger
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
 
-// Run seeds the history (unless the topic already holds events, as after a
-// restart on the same data) and then streams a fresh sync of a rotating
-// share of the clusters every interval, until ctx ends.
+// A stream is one family's share of the demo. seed runs once before the
+// history, day for each day of history (day 0 is the first, date its
+// midnight), tick at every interval afterwards; any of them may be nil.
+// Streams run in order, so a later one sees what an earlier one set up.
+type stream struct {
+	name string
+	seed func(w *World, rng *rand.Rand, today time.Time, history int, p *producer)
+	day  func(w *World, rng *rand.Rand, day int, date time.Time, p *producer)
+	tick func(w *World, rng *rand.Rand, day int, now time.Time, p *producer)
+}
+
+// streams are the demo's families, in order.
+var streams = []stream{inventoryStream, commerceStream}
+
+// Run seeds the history (unless the inventory topic already holds events,
+// as after a restart on the same data) and then streams fresh events every
+// interval, until ctx ends.
 func Run(ctx context.Context, cfg RunConfig) error {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -36,41 +50,46 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if cfg.History < 1 {
 		cfg.History = 1
 	}
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Topic: cfg.Topic, Balancer: &kafka.Hash{},
-		RequiredAcks: kafka.RequireAll, BatchSize: 5000, BatchTimeout: 5 * time.Millisecond,
-		Compression: kafka.Lz4}
+	w := &kafka.Writer{Addr: kafka.TCP(cfg.Brokers...), Balancer: &kafka.Hash{},
+		RequiredAcks: kafka.RequireAll, BatchSize: 5000, BatchTimeout: 5 * time.Millisecond, Compression: kafka.Lz4}
 	defer w.Close()
 
 	world := Generate(cfg.World)
 	rng := rand.New(rand.NewPCG(cfg.World.Seed+1, 7))
 	today := cfg.Now().UTC().Truncate(24 * time.Hour)
 	epoch := today.AddDate(0, 0, -(cfg.History - 1))
-	seeded, err := topicHasEvents(ctx, cfg.Brokers, cfg.Topic)
+	seeded, err := topicHasEvents(ctx, cfg.Brokers, cfg.TopicPrefix+"ucm.inventory")
 	if err != nil {
 		return err
 	}
-	p := &producer{w: w}
+	// After a restart the world is rebuilt and evolved the same way, but
+	// nothing of the history is produced again.
+	p := &producer{w: w, prefix: cfg.TopicPrefix, discard: seeded}
 	start := time.Now()
+	for _, s := range streams {
+		if s.seed != nil {
+			s.seed(world, rng, today, cfg.History, p)
+		}
+	}
 	for d := 0; d < cfg.History; d++ {
 		if d > 0 {
 			world.Evolve(rng, d)
 		}
-		if seeded {
-			continue // replay the world's evolution only
-		}
-		for _, cl := range world.Clusters {
-			// Each cluster syncs nightly, at its own minute.
-			at := epoch.AddDate(0, 0, d).Add(time.Duration(60+rng.IntN(240)) * time.Minute)
-			if err := p.sync(ctx, cl, at, d); err != nil {
-				return err
+		for _, s := range streams {
+			if s.day != nil {
+				s.day(world, rng, d, epoch.AddDate(0, 0, d), p)
 			}
+		}
+		if err := p.flushIfFull(ctx); err != nil {
+			return err
 		}
 	}
 	if err := p.flush(ctx); err != nil {
 		return err
 	}
+	p.discard = false
 	if seeded {
-		cfg.Logger.Info("demo history already in Kafka; streaming only", "topic", cfg.Topic)
+		cfg.Logger.Info("demo history already in Kafka; streaming only")
 	} else {
 		cfg.Logger.Info("demo history produced", "partners", len(world.Partners), "customers", len(world.Customers),
 			"clusters", len(world.Clusters), "days", cfg.History, "events", p.total, "took", time.Since(start).Round(time.Millisecond))
@@ -81,8 +100,6 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	}
 	t := time.NewTicker(cfg.Interval)
 	defer t.Stop()
-	today0 := cfg.History - 1
-	next := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -90,14 +107,10 @@ func Run(ctx context.Context, cfg RunConfig) error {
 		case <-t.C:
 		}
 		now := cfg.Now().UTC()
-		day := today0 + int(now.Sub(today).Hours()/24)
-		// A tenth of the clusters per tick: each re-syncs every ten ticks.
-		n := max(1, len(world.Clusters)/10)
-		for i := 0; i < n; i++ {
-			cl := world.Clusters[next%len(world.Clusters)]
-			next++
-			if err := p.sync(ctx, cl, now, day); err != nil {
-				return err
+		day := cfg.History - 1 + int(now.Sub(today).Hours()/24)
+		for _, s := range streams {
+			if s.tick != nil {
+				s.tick(world, rng, day, now, p)
 			}
 		}
 		if err := p.flush(ctx); err != nil {
@@ -106,21 +119,54 @@ func Run(ctx context.Context, cfg RunConfig) error {
 			}
 			return err
 		}
-		cfg.Logger.Debug("demo syncs streamed", "clusters", n)
 	}
 }
 
-// producer buffers messages and writes them in large batches.
+// inventoryStream: every cluster syncs nightly at its own minute; after
+// the seed a tenth of the clusters re-sync at every tick.
+var inventoryStream = stream{
+	name: "inventory",
+	day: func(w *World, rng *rand.Rand, day int, date time.Time, p *producer) {
+		for _, cl := range w.Clusters {
+			at := date.Add(time.Duration(60+rng.IntN(240)) * time.Minute)
+			p.addAll("ucm.inventory", cl.ID, SyncEvents(cl, at, day))
+		}
+	},
+	tick: func(w *World, rng *rand.Rand, day int, now time.Time, p *producer) {
+		n := max(1, len(w.Clusters)/10)
+		for i := 0; i < n; i++ {
+			cl := w.Clusters[w.nextSync%len(w.Clusters)]
+			w.nextSync++
+			p.addAll("ucm.inventory", cl.ID, SyncEvents(cl, now, day))
+		}
+	},
+}
+
+// producer buffers messages and writes them in large batches; while
+// discard is set (replaying a history already in Kafka) it drops them.
 type producer struct {
-	w     *kafka.Writer
-	buf   []kafka.Message
-	total int
+	w       *kafka.Writer
+	prefix  string
+	discard bool
+	buf     []kafka.Message
+	total   int
 }
 
-func (p *producer) sync(ctx context.Context, cl *Cluster, at time.Time, day int) error {
-	for _, ev := range SyncEvents(cl, at, day) {
-		p.buf = append(p.buf, kafka.Message{Key: []byte(cl.ID), Value: ev})
+// add queues one event of family, keyed by key.
+func (p *producer) add(family, key string, value []byte) {
+	if p.discard {
+		return
 	}
+	p.buf = append(p.buf, kafka.Message{Topic: p.prefix + family, Key: []byte(key), Value: value})
+}
+
+func (p *producer) addAll(family, key string, values [][]byte) {
+	for _, v := range values {
+		p.add(family, key, v)
+	}
+}
+
+func (p *producer) flushIfFull(ctx context.Context) error {
 	if len(p.buf) >= 20_000 {
 		return p.flush(ctx)
 	}

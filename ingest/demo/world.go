@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 )
 
 // Config sizes the world.
@@ -31,6 +32,7 @@ type World struct {
 	Partners  []*Partner
 	Customers []*Customer
 	Clusters  []*Cluster
+	nextSync  int // the next cluster to re-sync at a tick
 }
 
 // Partner resells to customers.
@@ -46,6 +48,13 @@ type Customer struct {
 	// Growth is how many users the customer gains (or, negative, loses)
 	// per 30 days, as a share of its size.
 	Growth float64
+
+	// The commercial side (commerce.go), set up at the seed.
+	AddedAt            time.Time
+	ManagedBy          string // partner or external
+	Products           []string
+	ProvisioningStatus string
+	Subscriptions      []*Subscription
 }
 
 // Cluster is one UCM cluster of a customer.

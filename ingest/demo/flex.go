@@ -1,0 +1,103 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// flexSubscription is the customer's UCM Flex subscription: Flex 2.0
+// (50%), Flex 3.0 Named User (30%) or Flex 3.0 Enterprise Agreement (20%).
+// Purchased quantities sit around the consumption of day 0 — between 85%
+// and 130% of it, so some customers run over — and an EA buys at least
+// its 1000 KW minimum. A quarter of the subscriptions changed quantities
+// during the history window.
+func (cu *Customer) flexSubscription(rng *rand.Rand, today time.Time, history int) *Subscription {
+	s := &Subscription{Product: "ucm_flex", ID: fmt.Sprintf("Sub-%s-FLEX", strings.TrimPrefix(cu.ID, "c-"))}
+	switch r := rng.IntN(100); {
+	case r < 50:
+		s.FlexModel = "flex2"
+	case r < 80:
+		s.FlexModel = "flex3_nu"
+	default:
+		s.FlexModel = "flex3_ea"
+	}
+	use := cu.estimatedConsumption(s.FlexModel)
+	buy := func() map[string]int {
+		out := map[string]int{}
+		for k, n := range use {
+			q := int(float64(n)*(0.85+rng.Float64()*0.45) + 0.5)
+			if k == "TP" || k == "CA" || k == "ACC" {
+				q = max(q, n-1) // small counts are bought about right
+			}
+			out[k] = max(q, 0)
+		}
+		if s.FlexModel == "flex3_ea" && out["KW"] < 1000 && rng.IntN(10) > 0 {
+			out["KW"] = 1000 // the EA minimum, however many use it
+		}
+		return out
+	}
+	start := cu.AddedAt.Truncate(24 * time.Hour)
+	end := start.AddDate(3, 0, -1)
+	for end.Before(today) {
+		end = end.AddDate(3, 0, 0)
+	}
+	v := SubscriptionVersion{OrderID: fmt.Sprintf("CCW-%d", 100000+rng.IntN(900000)), Status: "active",
+		Start: start, End: end, AutoRenew: rng.IntN(100) < 75, Licenses: buy(), ChangedAt: start.Add(10 * time.Hour),
+		Invoice: fmt.Sprintf("INV-%d-%05d", start.Year(), rng.IntN(100000))}
+	if v.AutoRenew {
+		v.Renewal = end.AddDate(0, 0, 1)
+	}
+	s.Versions = append(s.Versions, v)
+	if rng.IntN(4) == 0 {
+		c := v
+		c.Licenses = buy()
+		c.OrderID = fmt.Sprintf("CCW-%d", 100000+rng.IntN(900000))
+		c.ChangedAt = today.AddDate(0, 0, -rng.IntN(history)).Add(13 * time.Hour)
+		if c.ChangedAt.After(v.ChangedAt) {
+			s.Versions = append(s.Versions, c)
+		}
+	}
+	return s
+}
+
+// estimatedConsumption approximates what the customer's inventory of day
+// 0 consumes under a model, the way a partner sizes an order.
+func (cu *Customer) estimatedConsumption(model string) map[string]int {
+	var kw, pro, enh, acc, ca, tp int
+	for _, cl := range cu.Clusters {
+		for _, u := range cl.Users {
+			if !u.activeOn(0) {
+				continue
+			}
+			served := u.DirectoryNumber != "" || u.SNR || u.ExtensionMobility || u.Voicemail || u.MobileUC || u.TabletUC || len(u.Devices) > 0
+			if !served {
+				continue
+			}
+			kw++
+			switch {
+			case u.Voicemail || len(u.Devices) > 1:
+				pro++
+			case len(u.Devices) == 1:
+				enh++
+			default:
+				acc++
+			}
+		}
+		for _, d := range cl.Shared {
+			if d.TelePresence {
+				tp++
+			} else {
+				ca++
+			}
+		}
+	}
+	switch model {
+	case "flex3_nu":
+		return map[string]int{"PRO": pro, "ENH": enh, "ACC": acc + ca, "TP": tp}
+	case "flex3_ea":
+		return map[string]int{"KW": kw, "CA": ca, "ACC": acc, "TP": tp}
+	}
+	return map[string]int{"KW": kw, "CA": ca, "TP": tp}
+}
