@@ -254,3 +254,28 @@ func TestLicenseUsageIsConfinedToTheCallersScope(t *testing.T) {
 		})
 	}
 }
+
+func TestRolesWithoutThePermissionGet403(t *testing.T) {
+	w := whtest.Database(t)
+	for _, tc := range []struct {
+		role   query.Role
+		method string
+		path   string
+		status int
+	}{
+		{query.CustomerAdmin, http.MethodPost, "/api/v1/events", 403},
+		{query.FullAdmin, http.MethodPost, "/api/v1/events", 403},
+		{query.ReadOnlyAdmin, http.MethodGet, "/api/v1/customers/c1/license-usage", 404}, // allowed, but no such customer
+	} {
+		srv, err := query.NewServer(query.Config{Logger: quietLog()},
+			query.Deps{Warehouse: w, Auth: asPrincipal(query.Principal{Role: tc.role, PartnerID: "p1"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := &apitest.Client{Handler: srv.Handler()}
+		resp := api.Do(t, tc.method, tc.path, []byte("[]"), http.Header{"Content-Type": {"application/json"}})
+		if resp.Status != tc.status {
+			t.Errorf("%s %s as %s: %d, want %d (%s)", tc.method, tc.path, tc.role, resp.Status, tc.status, resp.Body)
+		}
+	}
+}

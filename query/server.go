@@ -138,10 +138,11 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.timeout)
 		r.Get("/openapi.json", s.openapi)
+		// Every route below declares the permission it needs (access.go).
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
-			r.Post("/events", s.postEvents)
-			r.Get("/customers/{customer_id}/license-usage", s.licenseUsage)
+			r.With(s.allow(IngestEvents)).Post("/events", s.postEvents)
+			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/license-usage", s.licenseUsage)
 		})
 	})
 	return r
