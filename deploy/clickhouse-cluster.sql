@@ -185,3 +185,93 @@ SETTINGS replicated_deduplication_window = 10000;
 CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions ON CLUSTER 'flexhub' AS `flexhub`.subscription_versions_local
 ENGINE = Distributed('flexhub', 'flexhub', 'subscription_versions_local', cityHash64(customer_id));
 
+-- 0003_flex
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_cluster_daily_local ON CLUSTER 'flexhub'
+(
+    day           Date,
+    partner_id    LowCardinality(String),
+    customer_id   String,
+    cluster_id    String,
+    cluster_name  String,
+    region        LowCardinality(String),
+    sync_id       String,
+    synced_at     DateTime64(3, 'UTC'),
+    snapshot_day  Date,
+    classes       Map(LowCardinality(String), UInt32),
+    computed_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_cluster_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, customer_id, day, cluster_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_cluster_daily ON CLUSTER 'flexhub' AS `flexhub`.flex_cluster_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_cluster_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily_local ON CLUSTER 'flexhub'
+(
+    day             Date,
+    partner_id      LowCardinality(String),
+    customer_id     String,
+    subscription_id String,
+    flex_model      LowCardinality(String),
+    license_type    LowCardinality(String),
+    purchased       UInt32,
+    consumed        UInt32,
+    overage         UInt32,
+    computed_at     DateTime64(3, 'UTC'),
+    is_deleted      UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_daily_local', '{replica}', computed_at, is_deleted)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, customer_id, subscription_id, day, license_type);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily ON CLUSTER 'flexhub' AS `flexhub`.flex_usage_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_daily_local ON CLUSTER 'flexhub'
+(
+    day               Date,
+    partner_id        LowCardinality(String),
+    customer_id       String,
+    subscription_id   String,
+    flex_model        LowCardinality(String),
+    purchased         UInt32,
+    consumed          UInt32,
+    overage           UInt32,
+    overage_types     Array(LowCardinality(String)),
+    ea_below_minimum  Bool,
+    status            LowCardinality(String),
+    computed_at       DateTime64(3, 'UTC'),
+    is_deleted        UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_subscription_daily_local', '{replica}', computed_at, is_deleted)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, customer_id, subscription_id, day);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_daily ON CLUSTER 'flexhub' AS `flexhub`.flex_subscription_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_subscription_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_weekly_local ON CLUSTER 'flexhub'
+(
+    week            Date,
+    partner_id      LowCardinality(String),
+    customer_id     String,
+    subscription_id String,
+    flex_model      LowCardinality(String),
+    license_type    LowCardinality(String),
+    days            UInt8,
+    consumed_peak   UInt32,
+    consumed_latest UInt32,
+    purchased       UInt32,
+    overage_peak    UInt32,
+    overage_days    UInt8,
+    computed_at     DateTime64(3, 'UTC'),
+    is_deleted      UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_weekly_local', '{replica}', computed_at, is_deleted)
+PARTITION BY toYYYYMM(week)
+ORDER BY (partner_id, customer_id, subscription_id, week, license_type);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_weekly ON CLUSTER 'flexhub' AS `flexhub`.flex_usage_weekly_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_weekly_local', cityHash64(customer_id));
+
