@@ -143,6 +143,10 @@ func (s *Server) Handler() http.Handler {
 			r.Use(s.authenticate)
 			r.With(s.allow(IngestEvents)).Post("/events", s.postEvents)
 			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/license-usage", s.licenseUsage)
+			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/clusters", s.customerClusters)
+			r.With(s.allow(ExportReport)).Get("/customers/{customer_id}/license-usage/report", s.customerReport)
+			r.With(s.allow(ViewPartner)).Get("/partners/{partner_id}/license-usage", s.partnerLicenseUsage)
+			r.With(s.allow(ExportReport)).Get("/partners/{partner_id}/license-usage/report", s.partnerReport)
 		})
 	})
 	return r

@@ -15,7 +15,7 @@
 -- quantities with nothing consumed. Consumption without any Flex
 -- subscription in force goes to subscription '' under Flex 2.0.
 INSERT INTO {db:Identifier}.flex_usage_daily
-    (day, partner_id, customer_id, subscription_id, flex_model, license_type, purchased, consumed, overage, computed_at, is_deleted)
+    (day, partner_id, customer_id, subscription_id, flex_model, license_type, purchased, consumed, overage, attributed, computed_at, is_deleted)
 WITH
 bounds AS (
     SELECT toDate({until:DateTime64(3)}) AS today,
@@ -114,27 +114,30 @@ consumed AS (
     GROUP BY customer_id, day, subscription_id, license_type
 ),
 fresh AS (
-    SELECT day, partner_id, customer_id, subscription_id, flex_model, license_type, purchased FROM (
-        SELECT day, partner_id, customer_id, subscription_id, flex_model, lt AS license_type, licenses[lt] AS purchased
-        FROM in_force
-        ARRAY JOIN multiIf(flex_model = 'flex3_nu', {flex_types_flex3_nu:Array(String)},
-                           flex_model = 'flex3_ea', {flex_types_flex3_ea:Array(String)},
+    SELECT day, partner_id, customer_id, subscription_id, flex_model, license_type, purchased, attributed FROM (
+        SELECT i.day AS day, i.partner_id AS partner_id, i.customer_id AS customer_id, i.subscription_id AS subscription_id,
+               i.flex_model AS flex_model, lt AS license_type, i.licenses[lt] AS purchased,
+               a.attributed_id = i.subscription_id AS attributed
+        FROM in_force AS i
+        LEFT JOIN attributed AS a ON a.customer_id = i.customer_id AND a.day = i.day
+        ARRAY JOIN multiIf(i.flex_model = 'flex3_nu', {flex_types_flex3_nu:Array(String)},
+                           i.flex_model = 'flex3_ea', {flex_types_flex3_ea:Array(String)},
                            {flex_types_flex2:Array(String)}) AS lt
         UNION ALL
-        SELECT day, partner_id, customer_id, '', flex_model, lt, toUInt32(0)
+        SELECT day, partner_id, customer_id, '', flex_model, lt, toUInt32(0), true
         FROM usage
         ARRAY JOIN {flex_types_flex2:Array(String)} AS lt
         WHERE subscription_id = ''
     )
 )
 SELECT f.day, f.partner_id, f.customer_id, f.subscription_id, f.flex_model, f.license_type,
-       f.purchased, c.consumed, toUInt32(greatest(toInt64(c.consumed) - toInt64(f.purchased), 0)),
+       f.purchased, c.consumed, toUInt32(greatest(toInt64(c.consumed) - toInt64(f.purchased), 0)), f.attributed,
        {computed_at:DateTime64(3)}, toUInt8(0)
 FROM fresh AS f
 LEFT JOIN consumed AS c
     ON c.customer_id = f.customer_id AND c.day = f.day AND c.subscription_id = f.subscription_id AND c.license_type = f.license_type
 UNION ALL
-SELECT day, partner_id, customer_id, subscription_id, flex_model, license_type, 0, 0, 0, {computed_at:DateTime64(3)}, toUInt8(1)
+SELECT day, partner_id, customer_id, subscription_id, flex_model, license_type, 0, 0, 0, false, {computed_at:DateTime64(3)}, toUInt8(1)
 FROM {db:Identifier}.flex_usage_daily FINAL
 WHERE (customer_id, day) IN (SELECT customer_id, day FROM targets)
   AND (customer_id, day, subscription_id, license_type) NOT IN

@@ -35,8 +35,9 @@ ORDER BY (partner_id, customer_id, day, cluster_id);
 -- clusters classified under the subscription's Flex model, overage
 -- max(0, consumed - purchased). subscription_id '' holds the consumption of
 -- a customer with no Flex subscription in force (classified as Flex 2.0).
--- A key that no longer holds (a cancelled subscription, a moved
--- attribution) is written again with is_deleted = 1.
+-- attributed marks the subscription that carries the customer's
+-- consumption that day. A key that no longer holds (a cancelled
+-- subscription) is written again with is_deleted = 1.
 CREATE TABLE IF NOT EXISTS {{table "flex_usage_daily"}} {{onCluster}}
 (
     day             Date,
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS {{table "flex_usage_daily"}} {{onCluster}}
     purchased       UInt32,
     consumed        UInt32,
     overage         UInt32,
+    attributed      Bool,
     computed_at     DateTime64(3, 'UTC'),
     is_deleted      UInt8
 )
@@ -73,6 +75,7 @@ CREATE TABLE IF NOT EXISTS {{table "flex_subscription_daily"}} {{onCluster}}
     overage_types     Array(LowCardinality(String)),
     ea_below_minimum  Bool,
     status            LowCardinality(String),
+    attributed        Bool,
     computed_at       DateTime64(3, 'UTC'),
     is_deleted        UInt8
 )

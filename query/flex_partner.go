@@ -1,0 +1,185 @@
+package query
+
+import (
+	_ "embed"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/flexhub/flexhub/rollup"
+	"github.com/flexhub/flexhub/warehouse"
+)
+
+//go:embed sql/flex_partner_known.sql
+var flexPartnerKnownSQL string
+
+//go:embed sql/flex_partner_report.sql
+var flexPartnerReportSQL string
+
+// The License Usage report's sort keys (columns of the statement's rows).
+var partnerReportSorts = []string{"customer_name", "subscription_id", "flex_model", "status", "purchased", "consumed", "overage"}
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+// ReportLicense is one license type of a subscription in the report.
+type ReportLicense struct {
+	LicenseType    string `json:"license_type"`
+	Purchased      int64  `json:"purchased"`
+	Consumed       int64  `json:"consumed"`
+	ConsumedLatest int64  `json:"consumed_latest"`
+	Overage        int64  `json:"overage"`
+	OverageDays    int64  `json:"overage_days"`
+}
+
+// ReportRow is one customer subscription in the License Usage report.
+type ReportRow struct {
+	CustomerID     string          `json:"customer_id"`
+	CustomerName   string          `json:"customer_name"`
+	SubscriptionID string          `json:"subscription_id"`
+	FlexModel      string          `json:"flex_model"`
+	FlexModelName  string          `json:"flex_model_name"`
+	Status         string          `json:"status"`
+	EABelowMinimum bool            `json:"ea_below_minimum"`
+	Purchased      int64           `json:"purchased"`
+	Consumed       int64           `json:"consumed"`
+	Overage        int64           `json:"overage"`
+	Licenses       []ReportLicense `json:"licenses"`
+}
+
+// PartnerLicenseUsage answers GET /partners/{partner_id}/license-usage.
+type PartnerLicenseUsage struct {
+	PartnerID string      `json:"partner_id"`
+	Window    WindowJSON  `json:"window"`
+	Total     int64       `json:"total"`
+	Limit     int         `json:"limit"`
+	Offset    int         `json:"offset"`
+	Items     []ReportRow `json:"items"`
+}
+
+// knownPartner answers whether the caller may see the partner; a problem
+// has been written when it may not.
+func (s *Server) knownPartner(w http.ResponseWriter, r *http.Request, partner string) bool {
+	res, err := s.store(r).Query(r.Context(), flexPartnerKnownSQL, warehouse.P("partner_id", partner))
+	if err != nil {
+		writeProblem(w, r, s.warehouseProblem(r, err))
+		return false
+	}
+	if len(res.Rows) == 0 || !truthy(res.Rows[0][0]) {
+		writeProblem(w, r, problemNotFound("no partner "+partner))
+		return false
+	}
+	return true
+}
+
+func parseInt(r *http.Request, name string, def, lo, hi int, errs *paramErrors) int {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		errs.add(name, "want a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", got "+strconv.Quote(v))
+		return def
+	}
+	return n
+}
+
+func parseBool(r *http.Request, name string, errs *paramErrors) bool {
+	switch v := r.URL.Query().Get(name); v {
+	case "", "false":
+		return false
+	case "true":
+		return true
+	default:
+		errs.add(name, "want true or false, got "+strconv.Quote(v))
+		return false
+	}
+}
+
+func (s *Server) partnerLicenseUsage(w http.ResponseWriter, r *http.Request) {
+	var errs paramErrors
+	partner := chi.URLParam(r, "partner_id")
+	checkID("partner_id", partner, &errs)
+	checkKnownParams(r, &errs, "window", "from", "to", "q", "overage", "model", "sort", "order", "limit", "offset")
+	// The reference's report opens on "today"; 7 to 90 days on request.
+	win := parseWindow(r, s.cfg.Now(), 1, &errs)
+	q := r.URL.Query()
+	search := strings.TrimSpace(q.Get("q"))
+	if utf8.RuneCountInString(search) > 256 {
+		errs.add("q", "at most 256 characters")
+	}
+	overageOnly := parseBool(r, "overage", &errs)
+	model := q.Get("model")
+	if model != "" && !slices.ContainsFunc(rollup.FlexModels, func(m rollup.FlexModel) bool { return m.ID == model }) {
+		errs.add("model", "want flex2, flex3_nu or flex3_ea, got "+strconv.Quote(model))
+	}
+	sort := q.Get("sort")
+	if sort == "" {
+		sort = "customer_name"
+	} else if !slices.Contains(partnerReportSorts, sort) {
+		errs.add("sort", "want one of "+strings.Join(partnerReportSorts, ", ")+", got "+strconv.Quote(sort))
+	}
+	order := q.Get("order")
+	if order != "" && order != "asc" && order != "desc" {
+		errs.add("order", "want asc or desc, got "+strconv.Quote(order))
+	}
+	limit := parseInt(r, "limit", defaultPageSize, 1, maxPageSize, &errs)
+	offset := parseInt(r, "offset", 0, 0, 1_000_000, &errs)
+	if p := errs.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	if !s.knownPartner(w, r, partner) {
+		return
+	}
+	p := warehouse.P("partner_id", partner, "from", warehouse.Date(win.From), "to", warehouse.Date(win.To),
+		"q", search, "overage_only", overageOnly, "model", model, "sort", sort, "descending", order == "desc",
+		"limit", limit, "offset", offset, "type_order", licenseTypeOrder)
+	res, err := s.store(r).Query(r.Context(), flexPartnerReportSQL, p)
+	if err != nil {
+		writeProblem(w, r, s.warehouseProblem(r, err))
+		return
+	}
+	var total int64
+	if len(res.Rows) == 0 && offset > 0 {
+		// Past the last page: count what there is.
+		p["offset"], p["limit"] = "0", "1"
+		first, err := s.store(r).Query(r.Context(), flexPartnerReportSQL, p)
+		if err != nil {
+			writeProblem(w, r, s.warehouseProblem(r, err))
+			return
+		}
+		if len(first.Rows) > 0 {
+			total = warehouse.Int(first.Rows[0][10])
+		}
+	}
+	out := PartnerLicenseUsage{PartnerID: partner, Window: windowJSON(win), Total: total, Limit: limit, Offset: offset, Items: []ReportRow{}}
+	for _, row := range res.Rows {
+		out.Total = warehouse.Int(row[10])
+		model := warehouse.Str(row[3])
+		item := ReportRow{CustomerID: warehouse.Str(row[0]), CustomerName: warehouse.Str(row[1]),
+			SubscriptionID: warehouse.Str(row[2]), FlexModel: model, FlexModelName: modelName(model),
+			Status: warehouse.Str(row[4]), EABelowMinimum: truthy(row[5]), Purchased: warehouse.Int(row[6]),
+			Consumed: warehouse.Int(row[7]), Overage: warehouse.Int(row[8]), Licenses: []ReportLicense{}}
+		if lics, ok := row[9].([]any); ok {
+			for _, l := range lics {
+				t, _ := l.([]any)
+				if len(t) < 6 {
+					continue
+				}
+				item.Licenses = append(item.Licenses, ReportLicense{LicenseType: warehouse.Str(t[0]),
+					Purchased: warehouse.Int(t[1]), Consumed: warehouse.Int(t[2]), ConsumedLatest: warehouse.Int(t[3]),
+					Overage: warehouse.Int(t[4]), OverageDays: warehouse.Int(t[5])})
+			}
+		}
+		out.Items = append(out.Items, item)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
