@@ -4,8 +4,9 @@
 -- Customer-days recomputed: those whose cluster figures this pass wrote
 -- (flex_cluster_daily computed in (since, until]); from the day of every
 -- subscription version that arrived in the window up to until's day; every
--- day after the watermark's day; and [force_from, force_to]. Purchased
--- quantities are materialised no further back than {history_days}.
+-- day after the watermark's day; and [force_from, force_to]. Without a
+-- forced range, purchased quantities are materialised no further back than
+-- {history_days}.
 --
 -- In force on a day: the subscription's latest version changed at or before
 -- the day's end, with status active, suspended or pending_order_setup and
@@ -53,8 +54,11 @@ targets AS (
         UNION ALL
         SELECT customer_id, d AS day
         FROM subscribers
-        ARRAY JOIN arrayFilter(x -> (x > (SELECT since_day FROM bounds) OR (x >= {force_from:Date} AND x <= {force_to:Date})),
-                   arrayMap(i -> (SELECT horizon FROM bounds) + i, range(toUInt64({history_days:UInt16}) + 1))) AS d
+        ARRAY JOIN arrayConcat(
+            arrayFilter(x -> x > (SELECT since_day FROM bounds),
+                        arrayMap(i -> (SELECT horizon FROM bounds) + i, range(toUInt64({history_days:UInt16}) + 1))),
+            arrayMap(i -> {force_from:Date} + i,
+                     range(toUInt64(greatest(toInt64({force_to:Date}) - toInt64({force_from:Date}) + 1, 0))))) AS d
     )
 ),
 versions AS (
