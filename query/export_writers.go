@@ -89,7 +89,9 @@ type parquetWriter struct {
 
 const parquetBatch = 64 << 10
 
-func newParquetWriter(out io.Writer, lang string) *parquetWriter { return &parquetWriter{out: out, lang: lang} }
+func newParquetWriter(out io.Writer, lang string) *parquetWriter {
+	return &parquetWriter{out: out, lang: lang}
+}
 
 func (p *parquetWriter) Begin(t exportTable) error {
 	fields := make([]arrow.Field, len(t.Columns))

@@ -81,13 +81,13 @@ type FlexSubscription struct {
 	FlexModelName  string `json:"flex_model_name"`
 	AsOf           string `json:"as_of"`
 	// Status: compliant, overage, below_minimum, no_subscription.
-	Status           string                `json:"status"`
-	EABelowMinimum   bool                  `json:"ea_below_minimum"`
-	CarriesUsage     bool                  `json:"carries_usage"`
-	TotalPurchased   int64                 `json:"total_entitlements"`
-	TotalConsumed    int64                 `json:"total_usage"`
-	TotalOverage     int64                 `json:"total_overage"`
-	Licenses         []SubscriptionLicense `json:"licenses"`
+	Status         string                `json:"status"`
+	EABelowMinimum bool                  `json:"ea_below_minimum"`
+	CarriesUsage   bool                  `json:"carries_usage"`
+	TotalPurchased int64                 `json:"total_entitlements"`
+	TotalConsumed  int64                 `json:"total_usage"`
+	TotalOverage   int64                 `json:"total_overage"`
+	Licenses       []SubscriptionLicense `json:"licenses"`
 }
 
 // LicenseUsage answers GET /customers/{customer_id}/license-usage: the
