@@ -57,7 +57,7 @@ func cmdRollup(ctx context.Context, args []string) error {
 	var from, to string
 	c, err := parse("rollup", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&once, "once", false, "run every rollup once and exit")
-		fs.StringVar(&from, "from", "", "recompute license_usage_daily from this day (YYYY-MM-DD) and exit")
+		fs.StringVar(&from, "from", "", "recompute the Flex license-usage rollups from this day (YYYY-MM-DD) and exit")
 		fs.StringVar(&to, "to", "", "… to this day (YYYY-MM-DD, default: --from)")
 	})
 	if err != nil {
