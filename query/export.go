@@ -21,6 +21,9 @@ var flexExportSummarySQL string
 //go:embed sql/flex_export_daily.sql
 var flexExportDailySQL string
 
+//go:embed sql/flex_export_names.sql
+var flexExportNamesSQL string
+
 // maxReportDays bounds a custom report's period (three years).
 const maxReportDays = 1096
 
@@ -209,6 +212,17 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, req reportR
 		s.log.Error("custom report failed mid-stream", "path", r.URL.Path, "err", err)
 		panic(http.ErrAbortHandler)
 	}
+	names := map[string]string{}
+	if slices.ContainsFunc(tables, func(t exportTable) bool { return t.Key == "daily" }) {
+		res, err := s.store(r).Query(r.Context(), flexExportNamesSQL, p)
+		if err != nil {
+			fail(err)
+			return
+		}
+		for _, row := range res.Rows {
+			names[warehouse.Str(row[0])] = warehouse.Str(row[1])
+		}
+	}
 	for _, t := range tables {
 		sql := flexExportDailySQL
 		if t.Key == "summary" {
@@ -226,7 +240,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, req reportR
 				if t.Key == "summary" {
 					summaryValues(row, vals)
 				} else {
-					dailyValues(row, vals)
+					dailyValues(row, vals, names)
 				}
 				if err := tw.Row(vals); err != nil {
 					return err
@@ -270,16 +284,17 @@ var modelTypes = func() map[string][]string {
 
 // dailyValues maps a daily statement row onto the daily columns; license
 // types the model lacks stay empty.
-func dailyValues(row []any, vals []any) {
-	vals[0] = warehouse.Time(row[0])
-	vals[1], vals[2], vals[3] = warehouse.Str(row[1]), warehouse.Str(row[2]), warehouse.Str(row[3])
-	model := warehouse.Str(row[4])
-	vals[4], vals[5] = model, warehouse.Str(row[5])
+func dailyValues(row []any, vals []any, names map[string]string) {
+	customer := warehouse.Str(row[1])
+	vals[0], vals[1], vals[2], vals[3] = warehouse.Time(row[0]), names[customer], customer, warehouse.Str(row[2])
+	model := warehouse.Str(row[3])
+	vals[4], vals[5] = model, warehouse.Str(row[4])
 	has := modelTypes[model]
 	for i, lt := range dailyLicenseTypes {
+		in := slices.Contains(has, lt)
 		for j := 0; j < 3; j++ {
-			if slices.Contains(has, lt) {
-				vals[6+i*3+j] = warehouse.Int(row[6+i*3+j])
+			if in {
+				vals[6+i*3+j] = warehouse.Int(row[5+i*3+j])
 			} else {
 				vals[6+i*3+j] = nil
 			}

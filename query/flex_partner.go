@@ -20,6 +20,9 @@ var flexPartnerKnownSQL string
 //go:embed sql/flex_partner_report.sql
 var flexPartnerReportSQL string
 
+//go:embed sql/flex_partner_report_licenses.sql
+var flexPartnerReportLicensesSQL string
+
 // The License Usage report's sort keys (columns of the statement's rows).
 var partnerReportSorts = []string{"customer_name", "subscription_id", "flex_model", "status", "purchased", "consumed", "overage"}
 
@@ -141,7 +144,7 @@ func (s *Server) partnerLicenseUsage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := warehouse.P("partner_id", partner, "from", warehouse.Date(win.From), "to", warehouse.Date(win.To),
 		"q", search, "overage_only", overageOnly, "model", model, "sort", sort, "descending", order == "desc",
-		"limit", limit, "offset", offset, "type_order", licenseTypeOrder)
+		"limit", limit, "offset", offset)
 	res, err := s.store(r).Query(r.Context(), flexPartnerReportSQL, p)
 	if err != nil {
 		writeProblem(w, r, s.warehouseProblem(r, err))
@@ -157,29 +160,45 @@ func (s *Server) partnerLicenseUsage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(first.Rows) > 0 {
-			total = warehouse.Int(first.Rows[0][10])
+			total = warehouse.Int(first.Rows[0][9])
 		}
 	}
 	out := PartnerLicenseUsage{PartnerID: partner, Window: windowJSON(win), Total: total, Limit: limit, Offset: offset, Items: []ReportRow{}}
+	var ids []string
 	for _, row := range res.Rows {
-		out.Total = warehouse.Int(row[10])
+		out.Total = warehouse.Int(row[9])
 		model := warehouse.Str(row[3])
-		item := ReportRow{CustomerID: warehouse.Str(row[0]), CustomerName: warehouse.Str(row[1]),
+		out.Items = append(out.Items, ReportRow{CustomerID: warehouse.Str(row[0]), CustomerName: warehouse.Str(row[1]),
 			SubscriptionID: warehouse.Str(row[2]), FlexModel: model, FlexModelName: modelName(model),
 			Status: warehouse.Str(row[4]), EABelowMinimum: truthy(row[5]), Purchased: warehouse.Int(row[6]),
-			Consumed: warehouse.Int(row[7]), Overage: warehouse.Int(row[8]), Licenses: []ReportLicense{}}
-		if lics, ok := row[9].([]any); ok {
-			for _, l := range lics {
-				t, _ := l.([]any)
-				if len(t) < 6 {
-					continue
-				}
-				item.Licenses = append(item.Licenses, ReportLicense{LicenseType: warehouse.Str(t[0]),
-					Purchased: warehouse.Int(t[1]), Consumed: warehouse.Int(t[2]), ConsumedLatest: warehouse.Int(t[3]),
-					Overage: warehouse.Int(t[4]), OverageDays: warehouse.Int(t[5])})
+			Consumed: warehouse.Int(row[7]), Overage: warehouse.Int(row[8]), Licenses: []ReportLicense{}})
+		if id := warehouse.Str(row[0]); !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		lics, err := s.store(r).Query(r.Context(), flexPartnerReportLicensesSQL, warehouse.P("partner_id", partner,
+			"customers", ids, "from", warehouse.Date(win.From), "to", warehouse.Date(win.To)))
+		if err != nil {
+			writeProblem(w, r, s.warehouseProblem(r, err))
+			return
+		}
+		bySub := map[[2]string][]ReportLicense{}
+		for _, l := range lics.Rows {
+			k := [2]string{warehouse.Str(l[0]), warehouse.Str(l[1])}
+			bySub[k] = append(bySub[k], ReportLicense{LicenseType: warehouse.Str(l[2]), Purchased: warehouse.Int(l[3]),
+				Consumed: warehouse.Int(l[4]), ConsumedLatest: warehouse.Int(l[5]), Overage: warehouse.Int(l[6]),
+				OverageDays: warehouse.Int(l[7])})
+		}
+		for i := range out.Items {
+			it := &out.Items[i]
+			if ls := bySub[[2]string{it.CustomerID, it.SubscriptionID}]; ls != nil {
+				slices.SortFunc(ls, func(a, b ReportLicense) int {
+					return slices.Index(licenseTypeOrder, a.LicenseType) - slices.Index(licenseTypeOrder, b.LicenseType)
+				})
+				it.Licenses = ls
 			}
 		}
-		out.Items = append(out.Items, item)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

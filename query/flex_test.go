@@ -138,9 +138,11 @@ func TestPartnerLicenseUsageReport(t *testing.T) {
 		t.Fatalf("rows %v (total %d), want c1 c2 c3 by name", reportRows(got), got.Total)
 	}
 	// c1 over days -6…0: KW purchased 3, peak 4, latest 2, worst overage
-	// 1 on 2 days; CA 1/1/1/0; TP 0/1/1/1 on 1 day.
+	// 1 on 2 days; CA 1/1/1/0; TP 0/1/1/1 on 1 day. Subscription totals:
+	// purchased 4 on the last day; daily totals consumed 1 (-6…-3), 5 (-2,
+	// -1), 4 (0): peak 5; daily total overage 1 on -2, -1 and 0: worst 1.
 	c1 := got.Items[0]
-	if c1.CustomerName != "Bakker Logistiek B.V." || c1.Status != "overage" || c1.Purchased != 4 || c1.Consumed != 6 || c1.Overage != 2 {
+	if c1.CustomerName != "Bakker Logistiek B.V." || c1.Status != "overage" || c1.Purchased != 4 || c1.Consumed != 5 || c1.Overage != 1 {
 		t.Errorf("c1 = %+v", c1)
 	}
 	wantLic := []query.ReportLicense{

@@ -1,16 +1,16 @@
--- The custom report's daily detail, one row per day, customer and
--- subscription over [from, to], in key order so it streams: the model,
--- the day's status, and per license type (KW, CA, PRO, ENH, ACC, TP) the
--- purchased quantity in force, the consumption and the overage. The
--- status follows flex_subscription_daily's rule (rollup/sql), computed
--- here from the same rows rather than joined, so the export streams in
--- constant memory. For the partner's customers ({partner_id}) or a set of
--- customers ({customers}; empty: all).
-SELECT u.day, n.customer_name, u.customer_id, u.subscription_id, u.model,
-       multiIf(u.subscription_id = '', 'no_subscription', u.over > 0, 'overage',
-               u.model = 'flex3_ea' AND u.kw_p < {ea_minimum:UInt32}, 'below_minimum', 'compliant') AS status,
-       u.kw_p, u.kw_c, u.kw_o, u.ca_p, u.ca_c, u.ca_o, u.pro_p, u.pro_c, u.pro_o,
-       u.enh_p, u.enh_c, u.enh_o, u.acc_p, u.acc_c, u.acc_o, u.tp_p, u.tp_c, u.tp_o
+-- The custom report's daily detail, one row per customer, subscription
+-- and day over [from, to], in the table's key order so it streams (the
+-- aggregation runs in order, no sort, no join): the model, the day's
+-- status, and per license type (KW, CA, PRO, ENH, ACC, TP) the purchased
+-- quantity in force, the consumption and the overage. The status follows
+-- flex_subscription_daily's rule (rollup/sql), computed here from the same
+-- rows rather than joined. For the partner's customers ({partner_id}) or a
+-- set of customers ({customers}; empty: all).
+SELECT day, customer_id, subscription_id, model,
+       multiIf(subscription_id = '', 'no_subscription', over > 0, 'overage',
+               model = 'flex3_ea' AND kw_p < {ea_minimum:UInt32}, 'below_minimum', 'compliant') AS status,
+       kw_p, kw_c, kw_o, ca_p, ca_c, ca_o, pro_p, pro_c, pro_o,
+       enh_p, enh_c, enh_o, acc_p, acc_c, acc_o, tp_p, tp_c, tp_o
 FROM (
     SELECT customer_id, subscription_id, day, toString(any(flex_model)) AS model, toInt64(sum(overage)) AS over,
            toInt64(sumIf(purchased, license_type = 'KW')) AS kw_p, toInt64(sumIf(consumed, license_type = 'KW')) AS kw_c, toInt64(sumIf(overage, license_type = 'KW')) AS kw_o,
@@ -26,15 +26,6 @@ FROM (
       AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
       AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
     GROUP BY customer_id, subscription_id, day
-) AS u
-LEFT JOIN (
-    SELECT customer_id, argMax(name, updated_at) AS customer_name
-    FROM {db:Identifier}.customer_versions
-    WHERE ({partner_id:String} = '' OR partner_id = {partner_id:String})
-      AND (empty({customers:Array(String)}) OR has({customers:Array(String)}, customer_id))
-      AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
-      AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
-    GROUP BY customer_id
-) AS n ON n.customer_id = u.customer_id
-ORDER BY u.customer_id, u.subscription_id, u.day
-SETTINGS optimize_aggregation_in_order = 1
+    ORDER BY customer_id, subscription_id, day
+)
+SETTINGS optimize_aggregation_in_order = 1, optimize_read_in_order = 1

@@ -1,12 +1,12 @@
--- The partner's License Usage report over [from, to]: one row per
--- customer subscription (subscription '' is consumption without a Flex
--- subscription) with, per license type, the purchased quantity in force
--- on the last day, the peak and the last day's consumption, the worst
--- day's overage and the days in overage; totals over the types. Status:
--- overage when any day of the window was over, else the last day's.
--- Filtered by customer name (case-insensitive substring), overage and
--- model; sorted by {sort} (a whitelisted column) and paged; total counts
--- the rows before paging.
+-- The partner's License Usage report over [from, to], one page: one row
+-- per customer subscription (subscription '' is consumption without a
+-- Flex subscription) from the daily compliance figures — the total
+-- purchased on the last day, the peak of the daily total consumption, the
+-- worst day's total overage; status overage when any day was over, else
+-- the last day's. Filtered by customer name (case-insensitive substring),
+-- overage and model; sorted by {sort} (a whitelisted column), paged; total
+-- counts the rows before paging. The license types of the page's rows
+-- come from flex_partner_report_licenses.sql.
 WITH
 names AS (
     SELECT customer_id, argMax(name, updated_at) AS customer_name
@@ -16,28 +16,10 @@ names AS (
       AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
     GROUP BY customer_id
 ),
-per_type AS (
-    SELECT customer_id, subscription_id, license_type, argMax(flex_model, day) AS model,
-           argMax(purchased, day) AS last_purchased, max(consumed) AS peak, argMax(consumed, day) AS latest,
-           max(overage) AS worst, countIf(overage > 0) AS over_days
-    FROM {db:Identifier}.flex_usage_daily FINAL
-    WHERE partner_id = {partner_id:String}
-      AND day >= {from:Date} AND day <= {to:Date}
-      AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
-      AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
-    GROUP BY customer_id, subscription_id, license_type
-),
-per_sub AS (
-    SELECT customer_id, subscription_id, any(model) AS flex_model,
-           toUInt64(sum(last_purchased)) AS purchased, toUInt64(sum(peak)) AS consumed, toUInt64(sum(worst)) AS overage,
-           arraySort(x -> indexOf({type_order:Array(String)}, x.1),
-                     groupArray((toString(license_type), toUInt64(last_purchased), toUInt64(peak), toUInt64(latest),
-                                 toUInt64(worst), toUInt64(over_days)))) AS licenses
-    FROM per_type
-    GROUP BY customer_id, subscription_id
-),
-last_status AS (
-    SELECT customer_id, subscription_id, argMax(status, day) AS last_status, argMax(ea_below_minimum, day) AS below_minimum
+subs AS (
+    SELECT customer_id, subscription_id, argMax(flex_model, day) AS model,
+           argMax(purchased, day) AS last_purchased, max(consumed) AS peak, max(overage) AS worst,
+           argMax(status, day) AS last_status, argMax(ea_below_minimum, day) AS below_minimum
     FROM {db:Identifier}.flex_subscription_daily FINAL
     WHERE partner_id = {partner_id:String}
       AND day >= {from:Date} AND day <= {to:Date}
@@ -47,19 +29,18 @@ last_status AS (
 ),
 rows AS (
     SELECT s.customer_id AS customer_id, n.customer_name AS customer_name, s.subscription_id AS subscription_id,
-           s.flex_model AS flex_model,
-           if(s.overage > 0 AND st.last_status != 'no_subscription', 'overage', toString(st.last_status)) AS status,
-           st.below_minimum AS ea_below_minimum,
-           s.purchased AS purchased, s.consumed AS consumed, s.overage AS overage, s.licenses AS licenses
-    FROM per_sub AS s
+           toString(s.model) AS flex_model,
+           if(s.worst > 0 AND s.last_status != 'no_subscription', 'overage', toString(s.last_status)) AS status,
+           s.below_minimum AS ea_below_minimum,
+           toUInt64(s.last_purchased) AS purchased, toUInt64(s.peak) AS consumed, toUInt64(s.worst) AS overage
+    FROM subs AS s
     LEFT JOIN names AS n ON n.customer_id = s.customer_id
-    LEFT JOIN last_status AS st ON st.customer_id = s.customer_id AND st.subscription_id = s.subscription_id
     WHERE ({q:String} = '' OR positionCaseInsensitiveUTF8(n.customer_name, {q:String}) > 0)
-      AND (NOT {overage_only:Bool} OR s.overage > 0)
-      AND ({model:String} = '' OR s.flex_model = {model:String})
+      AND (NOT {overage_only:Bool} OR s.worst > 0)
+      AND ({model:String} = '' OR s.model = {model:String})
 )
 SELECT customer_id, customer_name, subscription_id, flex_model, status, ea_below_minimum,
-       purchased, consumed, overage, licenses, count() OVER () AS total
+       purchased, consumed, overage, count() OVER () AS total
 FROM rows
 ORDER BY if({descending:Bool}, {sort:Identifier}, NULL) DESC, if({descending:Bool}, NULL, {sort:Identifier}) ASC,
          customer_name, customer_id, subscription_id
