@@ -135,7 +135,7 @@ func (s *Server) partnerReport(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	if !s.knownPartner(w, r, partner) {
+	if ok, _ := s.knownPartner(w, r, partner); !ok {
 		return
 	}
 	req.partner = partner

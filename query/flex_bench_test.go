@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,6 +216,7 @@ func BenchmarkFlexReports(b *testing.B) {
 	// generator's: it has no raw syncs, so the cluster step adds nothing),
 	// everything from raw for p-sample.
 	wk := rollup.NewWorker(w, time.Minute, nil, quietLog())
+	wk.SetNow(func() time.Time { return benchToday.Add(12 * time.Hour) }) // the API's today
 	rollStart := time.Now()
 	for lo := 0; lo < len(bench); lo += 2500 {
 		must(wk.RecomputeFlex(ctx, rollup.FlexScope{From: first, To: benchToday, Customers: bench[lo:min(lo+2500, len(bench))]}))
@@ -283,7 +285,10 @@ func BenchmarkFlexReports(b *testing.B) {
 	custRollup, custRaw := rawAnswer("/api/v1/customers/cs-3/license-usage?window=90d", []string{"cs-3"})
 	sampleRollup, sampleRaw := rawAnswer("/api/v1/partners/p-sample/license-usage?window=90d", sample)
 
-	// The custom xlsx export of all customers for 90 days.
+	// The custom xlsx export of all customers for 90 days; peak RSS is the
+	// whole process's (the embedded engine included), so its level before
+	// the export is shown too.
+	debug.FreeOSMemory()
 	resetPeakRSS()
 	rss0 := currentRSS()
 	t0 := time.Now()
@@ -310,14 +315,15 @@ BenchmarkFlexReports (embedded engine, 2-core shared machine; %d requests each, 
   from the raw tables (sample)                 rollup ms   raw ms    ratio
   a customer's usage, 90d                      %8.1f  %8.1f  %7.0f×
   partner report over %d customers, 90d        %8.1f  %8.1f  %7.0f×
-  custom xlsx export, all %d customers, 90 days: %.2f s, %.1f MB, peak RSS %d MB (before: %d MB)   target ≤ 10 s, ≤ 300 MB
+  custom xlsx export, all %d customers, 90 days: %.2f s, %.1f MB; peak RSS %d MB, %d MB above the process before it
+  (the embedded engine with the world loaded)   target ≤ 10 s, ≤ 300 MB
 `, runs, benchCustomers, benchClusters, benchDays, genSecs, warehouse.Int(counts.Rows[0][0]), warehouse.Int(counts.Rows[0][4]),
 		warehouse.Int(counts.Rows[0][1]), sampleCustomers, warehouse.Int(counts.Rows[0][2]), warehouse.Int(counts.Rows[0][3]),
 		benchCustomers, benchDays, rollSecs, sampleSecs,
 		ms(reportP50), ms(reportP99), ms(overP50), ms(overP99), ms(custP50), ms(custP99),
 		ms(custRollup), ms(custRaw), float64(custRaw)/float64(custRollup),
 		sampleCustomers, ms(sampleRollup), ms(sampleRaw), float64(sampleRaw)/float64(sampleRollup),
-		benchCustomers, exportSecs, float64(cw.n)/1e6, exportRSS>>20, rss0>>20)
+		benchCustomers, exportSecs, float64(cw.n)/1e6, exportRSS>>20, (exportRSS-rss0)>>20)
 	fmt.Print(report)
 	if err := os.MkdirAll("../bench-results", 0o755); err == nil {
 		_ = os.WriteFile("../bench-results/flex.txt", []byte(report), 0o644)

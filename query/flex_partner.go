@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -19,6 +20,9 @@ var flexPartnerKnownSQL string
 
 //go:embed sql/flex_partner_report.sql
 var flexPartnerReportSQL string
+
+//go:embed sql/flex_partner_report_window.sql
+var flexPartnerReportWindowSQL string
 
 //go:embed sql/flex_partner_report_licenses.sql
 var flexPartnerReportLicensesSQL string
@@ -66,19 +70,21 @@ type PartnerLicenseUsage struct {
 	Items     []ReportRow `json:"items"`
 }
 
-// knownPartner answers whether the caller may see the partner; a problem
-// has been written when it may not.
-func (s *Server) knownPartner(w http.ResponseWriter, r *http.Request, partner string) bool {
-	res, err := s.store(r).Query(r.Context(), flexPartnerKnownSQL, warehouse.P("partner_id", partner))
+// knownPartner answers whether the caller may see the partner, and
+// whether the report's windows are ready as of today; a problem has been
+// written when it may not.
+func (s *Server) knownPartner(w http.ResponseWriter, r *http.Request, partner string) (ok, windowsReady bool) {
+	today := s.cfg.Now().UTC().Truncate(24 * time.Hour)
+	res, err := s.store(r).Query(r.Context(), flexPartnerKnownSQL, warehouse.P("partner_id", partner, "today", warehouse.Date(today)))
 	if err != nil {
 		writeProblem(w, r, s.warehouseProblem(r, err))
-		return false
+		return false, false
 	}
 	if len(res.Rows) == 0 || !truthy(res.Rows[0][0]) {
 		writeProblem(w, r, problemNotFound("no partner "+partner))
-		return false
+		return false, false
 	}
-	return true
+	return true, truthy(res.Rows[0][1])
 }
 
 func parseInt(r *http.Request, name string, def, lo, hi int, errs *paramErrors) int {
@@ -139,13 +145,22 @@ func (s *Server) partnerLicenseUsage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	if !s.knownPartner(w, r, partner) {
+	ok, windowsReady := s.knownPartner(w, r, partner)
+	if !ok {
 		return
 	}
-	p := warehouse.P("partner_id", partner, "from", warehouse.Date(win.From), "to", warehouse.Date(win.To),
+	// A window ending today reads the windows the rollup keeps ready; an
+	// explicit period (or a day the rollup has not reached yet) reads the
+	// daily figures.
+	today := s.cfg.Now().UTC().Truncate(24 * time.Hour)
+	sql := flexPartnerReportSQL
+	if windowsReady && q.Get("from") == "" && win.To.Equal(today) && win.Days() <= rollup.FlexWindowDays {
+		sql = flexPartnerReportWindowSQL
+	}
+	p := warehouse.P("today", warehouse.Date(today), "days", win.Days(), "partner_id", partner, "from", warehouse.Date(win.From), "to", warehouse.Date(win.To),
 		"q", search, "overage_only", overageOnly, "model", model, "sort", sort, "descending", order == "desc",
 		"limit", limit, "offset", offset)
-	res, err := s.store(r).Query(r.Context(), flexPartnerReportSQL, p)
+	res, err := s.store(r).Query(r.Context(), sql, p)
 	if err != nil {
 		writeProblem(w, r, s.warehouseProblem(r, err))
 		return
@@ -154,7 +169,7 @@ func (s *Server) partnerLicenseUsage(w http.ResponseWriter, r *http.Request) {
 	if len(res.Rows) == 0 && offset > 0 {
 		// Past the last page: count what there is.
 		p["offset"], p["limit"] = "0", "1"
-		first, err := s.store(r).Query(r.Context(), flexPartnerReportSQL, p)
+		first, err := s.store(r).Query(r.Context(), sql, p)
 		if err != nil {
 			writeProblem(w, r, s.warehouseProblem(r, err))
 			return

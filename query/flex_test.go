@@ -2,11 +2,13 @@ package query_test
 
 import (
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/flexhub/flexhub/query"
+	"github.com/flexhub/flexhub/warehouse"
 )
 
 func TestCustomerFlexViewShowsSubscriptionsAndCompliance(t *testing.T) {
@@ -252,5 +254,34 @@ func TestPartnerReportRefusesBadRequestsAndForeignCallers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A window ending today is read from the windows the rollup keeps ready;
+// the same period given as from/to is computed from the daily figures.
+// Both give the same answer.
+func TestPartnerReportWindowsAgreeWithTheDailyFigures(t *testing.T) {
+	f := newFlexFixture(t)
+	res, err := f.w.Query(t.Context(), "SELECT count() FROM {db:Identifier}.flex_subscription_window FINAL WHERE as_of = '2026-11-23'", nil)
+	if err != nil || warehouse.Int(res.Rows[0][0]) == 0 {
+		t.Fatalf("no windows as of today (%v): the fast path would not be taken", err)
+	}
+	api := f.api(t, nil)
+	for _, tc := range []struct{ window, period string }{
+		{"window=today", "from=2026-11-23&to=2026-11-23"},
+		{"window=7d", "from=2026-11-17&to=2026-11-23"},
+		{"window=7d&overage=true&sort=consumed&order=desc", "from=2026-11-17&to=2026-11-23&overage=true&sort=consumed&order=desc"},
+		{"window=90d&q=e&sort=status&limit=2", "from=2026-08-26&to=2026-11-23&q=e&sort=status&limit=2"},
+		{"window=30d&model=flex3_ea", "from=2026-10-25&to=2026-11-23&model=flex3_ea"},
+	} {
+		var a, b query.PartnerLicenseUsage
+		api.Get(t, "/api/v1/partners/p1/license-usage?"+tc.window).JSON(t, &a)
+		api.Get(t, "/api/v1/partners/p1/license-usage?"+tc.period).JSON(t, &b)
+		if len(a.Items) == 0 && !strings.Contains(tc.window, "ea") {
+			t.Errorf("%s: no rows", tc.window)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%s and %s differ:\n%+v\n%+v", tc.window, tc.period, a, b)
+		}
 	}
 }

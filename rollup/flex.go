@@ -22,6 +22,12 @@ var flexSubscriptionDailySQL string
 //go:embed sql/flex_usage_weekly.sql
 var flexUsageWeeklySQL string
 
+//go:embed sql/flex_subscription_window.sql
+var flexSubscriptionWindowSQL string
+
+// FlexWindowDays is the longest window of the License Usage report.
+const FlexWindowDays = 90
+
 // flexClusterDailySQL is the cluster statement with the decision table
 // rendered in.
 var flexClusterDailySQL = renderFlexSQL(flexClusterDailyTemplate)
@@ -49,6 +55,9 @@ func (wk *Worker) LicenseUsageDays(ctx context.Context, from, to time.Time) erro
 	return wk.flexPass(ctx, now, now, FlexScope{From: from, To: to})
 }
 
+// SetNow replaces the worker's clock (tests and benchmarks pin "today").
+func (wk *Worker) SetNow(now func() time.Time) { wk.now = now }
+
 // RecomputeFlex recomputes the Flex rollups for a scope as of now; the
 // benchmark uses it for a sample of customers.
 func (wk *Worker) RecomputeFlex(ctx context.Context, scope FlexScope) error {
@@ -74,13 +83,14 @@ func (wk *Worker) flexPass(ctx context.Context, since, until time.Time, scope Fl
 	p := warehouse.P("since", since, "until", until, "computed_at", computedAt,
 		"force_from", warehouse.Date(from), "force_to", warehouse.Date(to), "customers", customers,
 		"carry_days", FlexCarryDays, "history_days", FlexHistoryDays, "ea_minimum", EAMinimumKW,
-		"unsubscribed_model", FlexUnsubscribedModel)
+		"unsubscribed_model", FlexUnsubscribedModel, "window_days", FlexWindowDays)
 	maps.Copy(p, FlexRuleParams())
 	for _, st := range []struct{ name, sql string }{
 		{"flex_cluster_daily", flexClusterDailySQL},
 		{"flex_usage_daily", flexUsageDailySQL},
 		{"flex_subscription_daily", flexSubscriptionDailySQL},
 		{"flex_usage_weekly", flexUsageWeeklySQL},
+		{"flex_subscription_window", flexSubscriptionWindowSQL},
 	} {
 		start := time.Now()
 		if err := wk.w.Exec(ctx, st.sql, p); err != nil {

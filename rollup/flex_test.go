@@ -197,6 +197,28 @@ func TestFlexRollupFigures(t *testing.T) {
 	}
 	checkRows(t, "weeks", weeks(), wantWeeks)
 
+	// The report's windows as of 11-23 (S1 totals per day: 11-23 purchased
+	// 7, consumed 4; 11-22 consumed 4; 11-21 consumed 10, overage 4). S3's
+	// last row is 11-20: it has windows from 4 days on. c4 is over but has
+	// no subscription.
+	windows := func() map[string]string {
+		return dump(t, w, `SELECT as_of, days, customer_id, if(subscription_id = '', '-', subscription_id),
+			concat(toString(purchased), '/', toString(consumed), '/', toString(overage), ' ', status)
+			FROM {db:Identifier}.flex_subscription_window FINAL WHERE days IN (1, 2, 3, 4, 7, 90) ORDER BY ALL`)
+	}
+	checkRows(t, "windows", windows(), map[string]string{
+		"2026-11-23 1 c1 S1": "7/4/0 compliant", "2026-11-23 2 c1 S1": "7/4/0 compliant",
+		"2026-11-23 3 c1 S1": "7/10/4 overage", "2026-11-23 4 c1 S1": "7/10/4 overage",
+		"2026-11-23 7 c1 S1": "7/10/4 overage", "2026-11-23 90 c1 S1": "7/10/4 overage",
+		"2026-11-23 1 c2 S2": "806/4/0 below_minimum", "2026-11-23 2 c2 S2": "806/4/0 below_minimum",
+		"2026-11-23 3 c2 S2": "806/4/0 below_minimum", "2026-11-23 4 c2 S2": "806/4/0 below_minimum",
+		"2026-11-23 7 c2 S2": "806/4/0 below_minimum", "2026-11-23 90 c2 S2": "806/4/0 below_minimum",
+		"2026-11-23 4 c3 S3": "10/0/0 compliant", "2026-11-23 7 c3 S3": "10/0/0 compliant", "2026-11-23 90 c3 S3": "10/0/0 compliant",
+		"2026-11-23 1 c4 -": "0/1/1 no_subscription", "2026-11-23 2 c4 -": "0/1/1 no_subscription",
+		"2026-11-23 3 c4 -": "0/1/1 no_subscription", "2026-11-23 4 c4 -": "0/1/1 no_subscription",
+		"2026-11-23 7 c4 -": "0/1/1 no_subscription", "2026-11-23 90 c4 -": "0/1/1 no_subscription",
+	})
+
 	// Idempotent: another run with nothing new, and a forced recompute of
 	// the whole fortnight, change no figure.
 	all := func() map[string]string {
@@ -206,6 +228,9 @@ func TestFlexRollupFigures(t *testing.T) {
 		}
 		for k, v := range weeks() {
 			out["week "+k] = v
+		}
+		for k, v := range windows() {
+			out["window "+k] = v
 		}
 		return out
 	}

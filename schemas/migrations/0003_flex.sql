@@ -109,3 +109,32 @@ ENGINE = {{engine "flex_usage_weekly" "ReplacingMergeTree(computed_at, is_delete
 PARTITION BY toYYYYMM(week)
 ORDER BY (partner_id, customer_id, subscription_id, week, license_type);
 {{distribute "flex_usage_weekly" "cityHash64(customer_id)"}}
+
+-- The License Usage report's windows, ready to read: for each subscription
+-- and each window of the last `days` days (1 to 90) ending on as_of (the
+-- rollup's today), the total purchased on the window's last day with
+-- figures, the peak daily total consumption, the worst day's total overage
+-- and the status (overage when any day was over, else the last day's).
+-- Rewritten for every customer whose daily figures change and, each new
+-- day, for all; old days expire.
+CREATE TABLE IF NOT EXISTS {{table "flex_subscription_window"}} {{onCluster}}
+(
+    as_of             Date,
+    days              UInt8,
+    partner_id        LowCardinality(String),
+    customer_id       String,
+    subscription_id   String,
+    flex_model        LowCardinality(String),
+    purchased         UInt32,
+    consumed          UInt32,
+    overage           UInt32,
+    ea_below_minimum  Bool,
+    status            LowCardinality(String),
+    computed_at       DateTime64(3, 'UTC'),
+    is_deleted        UInt8
+)
+ENGINE = {{engine "flex_subscription_window" "ReplacingMergeTree(computed_at, is_deleted)"}}
+PARTITION BY as_of
+ORDER BY (partner_id, as_of, days, customer_id, subscription_id)
+TTL as_of + INTERVAL 3 DAY;
+{{distribute "flex_subscription_window" "cityHash64(customer_id)"}}
