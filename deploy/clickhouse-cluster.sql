@@ -218,6 +218,7 @@ CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily_local ON CLUSTER 'flexhub'
     purchased       UInt32,
     consumed        UInt32,
     overage         UInt32,
+    attributed      Bool,
     computed_at     DateTime64(3, 'UTC'),
     is_deleted      UInt8
 )
@@ -241,6 +242,7 @@ CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_daily_local ON CLUSTER 'f
     overage_types     Array(LowCardinality(String)),
     ea_below_minimum  Bool,
     status            LowCardinality(String),
+    attributed        Bool,
     computed_at       DateTime64(3, 'UTC'),
     is_deleted        UInt8
 )
@@ -274,4 +276,28 @@ ORDER BY (partner_id, customer_id, subscription_id, week, license_type);
 
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_weekly ON CLUSTER 'flexhub' AS `flexhub`.flex_usage_weekly_local
 ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_weekly_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_window_local ON CLUSTER 'flexhub'
+(
+    as_of             Date,
+    days              UInt8,
+    partner_id        LowCardinality(String),
+    customer_id       String,
+    subscription_id   String,
+    flex_model        LowCardinality(String),
+    purchased         UInt32,
+    consumed          UInt32,
+    overage           UInt32,
+    ea_below_minimum  Bool,
+    status            LowCardinality(String),
+    computed_at       DateTime64(3, 'UTC'),
+    is_deleted        UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_subscription_window_local', '{replica}', computed_at, is_deleted)
+PARTITION BY as_of
+ORDER BY (partner_id, as_of, days, customer_id, subscription_id)
+TTL as_of + INTERVAL 3 DAY;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_window ON CLUSTER 'flexhub' AS `flexhub`.flex_subscription_window_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_subscription_window_local', cityHash64(customer_id));
 
