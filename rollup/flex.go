@@ -74,12 +74,17 @@ func (wk *Worker) flexPass(ctx context.Context, since, until time.Time, scope Fl
 	if customers == nil {
 		customers = []string{}
 	}
-	// computed_at is until: a later pass always writes a newer version, and
-	// the later statements find exactly the rows this pass wrote.
 	if !since.Before(until) {
 		since = until.Add(-time.Millisecond)
 	}
-	computedAt := until
+	// computed_at identifies this pass: each statement after the first
+	// finds exactly the rows the pass wrote, and a later pass always writes
+	// a newer version, whatever clock the worker was given.
+	computedAt := time.Now().UTC().Truncate(time.Millisecond)
+	if !computedAt.After(wk.lastPass) {
+		computedAt = wk.lastPass.Add(time.Millisecond)
+	}
+	wk.lastPass = computedAt
 	p := warehouse.P("since", since, "until", until, "computed_at", computedAt,
 		"force_from", warehouse.Date(from), "force_to", warehouse.Date(to), "customers", customers,
 		"carry_days", FlexCarryDays, "history_days", FlexHistoryDays, "ea_minimum", EAMinimumKW,

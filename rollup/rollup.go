@@ -39,6 +39,8 @@ type Worker struct {
 	seconds  *prometheus.HistogramVec
 	now      func() time.Time
 	rollups  []Rollup
+	// lastPass is the computed_at of the last Flex pass (rollup/flex.go).
+	lastPass time.Time
 }
 
 // NewWorker builds a worker that runs every interval.

@@ -2,7 +2,7 @@
 -- (README: Flex license usage).
 --
 -- Customer-days recomputed: those whose cluster figures this pass wrote
--- (flex_cluster_daily computed in (since, until]); from the day of every
+-- (flex_cluster_daily rows with this pass's computed_at); from the day of every
 -- subscription version that arrived in the window up to until's day; every
 -- day after the watermark's day; and [force_from, force_to]. Without a
 -- forced range, purchased quantities are materialised no further back than
@@ -33,7 +33,7 @@ targets AS (
     SELECT DISTINCT customer_id, day FROM (
         SELECT customer_id, day
         FROM {db:Identifier}.flex_cluster_daily
-        WHERE computed_at > {since:DateTime64(3)} AND computed_at <= {until:DateTime64(3)}
+        WHERE computed_at = {computed_at:DateTime64(3)}
           AND (empty({customers:Array(String)}) OR has({customers:Array(String)}, customer_id))
         UNION ALL
         SELECT customer_id, day
