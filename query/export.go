@@ -152,7 +152,7 @@ func (s *Server) customerReport(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	if _, ok := s.knownCustomer(w, r, customer); !ok {
+	if _, _, ok := s.knownCustomer(w, r, customer); !ok {
 		return
 	}
 	req.customers = []string{customer}

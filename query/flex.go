@@ -124,19 +124,24 @@ func modelName(id string) string {
 	return id
 }
 
-// knownCustomer answers whether the caller may see the customer, and its
-// name; a problem has been written when ok is false.
-func (s *Server) knownCustomer(w http.ResponseWriter, r *http.Request, customer string) (name string, ok bool) {
+// knownCustomer answers whether the caller may see the customer, its name
+// and the partners its rows are under; a problem has been written when ok
+// is false.
+func (s *Server) knownCustomer(w http.ResponseWriter, r *http.Request, customer string) (name string, partners []string, ok bool) {
 	known, err := s.store(r).Query(r.Context(), customerKnownSQL, warehouse.P("customer_id", customer))
 	if err != nil {
 		writeProblem(w, r, s.warehouseProblem(r, err))
-		return "", false
+		return "", nil, false
 	}
 	if len(known.Rows) == 0 || !truthy(known.Rows[0][0]) {
 		writeProblem(w, r, problemNotFound("no customer "+customer))
-		return "", false
+		return "", nil, false
 	}
-	return warehouse.Str(known.Rows[0][1]), true
+	partners, _ = known.Rows[0][2].([]string)
+	if partners == nil {
+		partners = []string{}
+	}
+	return warehouse.Str(known.Rows[0][1]), partners, true
 }
 
 func (s *Server) licenseUsage(w http.ResponseWriter, r *http.Request) {
@@ -149,12 +154,12 @@ func (s *Server) licenseUsage(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	name, ok := s.knownCustomer(w, r, customer)
+	name, partners, ok := s.knownCustomer(w, r, customer)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	p := warehouse.P("customer_id", customer, "from", warehouse.Date(win.From), "to", warehouse.Date(win.To))
+	p := warehouse.P("customer_id", customer, "partners", partners, "from", warehouse.Date(win.From), "to", warehouse.Date(win.To))
 	daily, err := s.store(r).Query(ctx, flexCustomerDailySQL, p)
 	if err != nil {
 		writeProblem(w, r, s.warehouseProblem(r, err))
@@ -280,10 +285,12 @@ func (s *Server) customerClusters(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	if _, ok := s.knownCustomer(w, r, customer); !ok {
+	_, partners, ok := s.knownCustomer(w, r, customer)
+	if !ok {
 		return
 	}
-	res, err := s.store(r).Query(r.Context(), flexCustomerClustersSQL, warehouse.P("customer_id", customer, "date", warehouse.Date(date)))
+	res, err := s.store(r).Query(r.Context(), flexCustomerClustersSQL, warehouse.P("customer_id", customer,
+		"partners", partners, "date", warehouse.Date(date)))
 	if err != nil {
 		writeProblem(w, r, s.warehouseProblem(r, err))
 		return

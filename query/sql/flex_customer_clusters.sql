@@ -7,7 +7,7 @@ SELECT c.cluster_id, c.cluster_name, c.region, c.version, c.publisher, c.first_s
        d.snapshot_day, d.sync_id != '' AS counted, d.classes,
        (SELECT argMax(flex_model, attributed)
         FROM {db:Identifier}.flex_subscription_daily FINAL
-        WHERE customer_id = {customer_id:String} AND day = {date:Date} AND attributed
+        WHERE partner_id IN {partners:Array(String)} AND customer_id = {customer_id:String} AND day = {date:Date} AND attributed
           AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
           AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))) AS flex_model
 FROM (
@@ -15,7 +15,7 @@ FROM (
            argMax(version, synced_at) AS version, argMax(publisher, synced_at) AS publisher,
            min(synced_at) AS first_seen, max(synced_at) AS last_synced
     FROM {db:Identifier}.ucm_cluster_syncs
-    WHERE customer_id = {customer_id:String}
+    WHERE partner_id IN {partners:Array(String)} AND customer_id = {customer_id:String}
       AND synced_at < toDateTime64({date:Date} + 1, 3, 'UTC')
       AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
       AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
@@ -24,7 +24,7 @@ FROM (
 LEFT JOIN (
     SELECT cluster_id, snapshot_day, sync_id, classes
     FROM {db:Identifier}.flex_cluster_daily FINAL
-    WHERE customer_id = {customer_id:String} AND day = {date:Date}
+    WHERE partner_id IN {partners:Array(String)} AND customer_id = {customer_id:String} AND day = {date:Date}
       AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
       AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
 ) AS d ON d.cluster_id = c.cluster_id

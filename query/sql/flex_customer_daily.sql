@@ -4,7 +4,7 @@
 SELECT day, license_type, toUInt64(sum(consumed)) AS consumed, toUInt64(sum(purchased)) AS purchased,
        toUInt64(sum(overage)) AS overage
 FROM {db:Identifier}.flex_usage_daily FINAL
-WHERE customer_id = {customer_id:String}
+WHERE partner_id IN {partners:Array(String)} AND customer_id = {customer_id:String}
   AND day >= {from:Date} AND day <= {to:Date}
   AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
   AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))

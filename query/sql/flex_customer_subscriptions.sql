@@ -9,7 +9,7 @@ FROM (
            argMax(purchased, day) AS last_purchased, argMax(consumed, day) AS last_consumed, argMax(overage, day) AS last_overage,
            max(consumed) AS peak, argMin(day, (-toInt64(consumed), day)) AS peak_day, max(overage) AS overage_peak
     FROM {db:Identifier}.flex_usage_daily FINAL
-    WHERE customer_id = {customer_id:String}
+    WHERE partner_id IN {partners:Array(String)} AND customer_id = {customer_id:String}
       AND day >= {from:Date} AND day <= {to:Date}
       AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
       AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
@@ -19,7 +19,7 @@ LEFT JOIN (
     SELECT subscription_id, argMax(status, day) AS last_status, argMax(ea_below_minimum, day) AS below_minimum,
            argMax(attributed, day) AS carries
     FROM {db:Identifier}.flex_subscription_daily FINAL
-    WHERE customer_id = {customer_id:String}
+    WHERE partner_id IN {partners:Array(String)} AND customer_id = {customer_id:String}
       AND day >= {from:Date} AND day <= {to:Date}
       AND ({scope_all_partners:Bool} OR partner_id = {scope_partner_id:String})
       AND ({scope_all_customers:Bool} OR has({scope_customer_ids:Array(String)}, customer_id))
