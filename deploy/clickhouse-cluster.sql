@@ -19,13 +19,13 @@ ENGINE = Distributed('flexhub', 'flexhub', 'schema_migrations_local', rand());
 -- 0001_inventory
 CREATE TABLE IF NOT EXISTS `flexhub`.ingest_batches_local ON CLUSTER 'flexhub'
 (
-    consumer_group LowCardinality(String),
-    topic          LowCardinality(String),
-    partition      UInt32,
-    first_offset   UInt64,
-    last_offset    UInt64,
-    events         UInt32,
-    planned_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    consumer_group LowCardinality(String), -- Kafka consumer group of ingest
+    topic          LowCardinality(String), -- Kafka topic
+    partition      UInt32, -- Kafka partition
+    first_offset   UInt64, -- first offset of the planned batch
+    last_offset    UInt64, -- last offset of the planned batch
+    events         UInt32, -- events in the batch
+    planned_at     DateTime64(3, 'UTC') DEFAULT now64(3) -- when the batch was planned
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/ingest_batches_local', '{replica}', planned_at)
 ORDER BY (consumer_group, topic, partition, first_offset)
@@ -36,19 +36,19 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ingest_batches_local', rand());
 
 CREATE TABLE IF NOT EXISTS `flexhub`.ucm_cluster_syncs_local ON CLUSTER 'flexhub'
 (
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    cluster_id      String,
-    sync_id         String,
-    synced_at       DateTime64(3, 'UTC'),
-    cluster_name    String,
-    region          LowCardinality(String),
-    version         LowCardinality(String),
-    publisher       String,
-    user_count      UInt32,
-    device_count    UInt32,
-    event_id        String,
-    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    cluster_id      String, -- UCM cluster
+    sync_id         String, -- one inventory sync of a cluster
+    synced_at       DateTime64(3, 'UTC'), -- when the sync ran
+    cluster_name    String, -- cluster name as UCM reports it
+    region          LowCardinality(String), -- UCM-cloud data centre
+    version         LowCardinality(String), -- UCM version of the publisher
+    publisher       String, -- publisher node host name
+    user_count      UInt32, -- users the sync reported
+    device_count    UInt32, -- devices the sync reported
+    event_id        String, -- CloudEvents id of the event the row came from
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/ucm_cluster_syncs_local', '{replica}')
 PARTITION BY toYYYYMM(synced_at)
@@ -60,21 +60,21 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ucm_cluster_syncs_local', cityHash64
 
 CREATE TABLE IF NOT EXISTS `flexhub`.ucm_users_local ON CLUSTER 'flexhub'
 (
-    partner_id                   LowCardinality(String),
-    customer_id                  String,
-    cluster_id                   String,
-    sync_id                      String,
-    synced_at                    DateTime64(3, 'UTC'),
-    user_id                      String,
-    directory_number             String,
-    enterprise_directory_profile Bool,
-    snr                          Bool,
-    extension_mobility           Bool,
-    voicemail                    Bool,
-    mobile_uc_client             Bool,
-    tablet_uc_client             Bool,
-    event_id                     String,
-    ingested_at                  DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id                   LowCardinality(String), -- the partner reselling to the customer
+    customer_id                  String, -- the partner's customer (organisation)
+    cluster_id                   String, -- UCM cluster
+    sync_id                      String, -- one inventory sync of a cluster
+    synced_at                    DateTime64(3, 'UTC'), -- when the sync ran
+    user_id                      String, -- end user id in UCM
+    directory_number             String, -- personal directory number, empty when none
+    enterprise_directory_profile Bool, -- has a profile in the enterprise directory
+    snr                          Bool, -- single number reach configured
+    extension_mobility           Bool, -- uses extension mobility
+    voicemail                    Bool, -- has voicemail
+    mobile_uc_client             Bool, -- smartphone in the directory profile, configured for UC clients
+    tablet_uc_client             Bool, -- tablet configured for UC clients
+    event_id                     String, -- CloudEvents id of the event the row came from
+    ingested_at                  DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/ucm_users_local', '{replica}')
 PARTITION BY toYYYYMM(synced_at)
@@ -86,18 +86,18 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ucm_users_local', cityHash64(custome
 
 CREATE TABLE IF NOT EXISTS `flexhub`.ucm_devices_local ON CLUSTER 'flexhub'
 (
-    partner_id         LowCardinality(String),
-    customer_id        String,
-    cluster_id         String,
-    sync_id            String,
-    synced_at          DateTime64(3, 'UTC'),
-    device_id          String,
-    device_type        LowCardinality(String),
-    associated_user_id String,
-    telepresence       Bool,
-    location           LowCardinality(String),
-    event_id           String,
-    ingested_at        DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id         LowCardinality(String), -- the partner reselling to the customer
+    customer_id        String, -- the partner's customer (organisation)
+    cluster_id         String, -- UCM cluster
+    sync_id            String, -- one inventory sync of a cluster
+    synced_at          DateTime64(3, 'UTC'), -- when the sync ran
+    device_id          String, -- device name in UCM (e.g. SEP…)
+    device_type        LowCardinality(String), -- desk_phone, conference_phone, video_device, analog_adapter, softphone, mobile_client, tablet_client, telepresence
+    associated_user_id String, -- owner; empty for a shared endpoint
+    telepresence       Bool, -- registered as a TelePresence endpoint
+    location           LowCardinality(String), -- where a shared endpoint stands
+    event_id           String, -- CloudEvents id of the event the row came from
+    ingested_at        DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/ucm_devices_local', '{replica}')
 PARTITION BY toYYYYMM(synced_at)
@@ -109,14 +109,14 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ucm_devices_local', cityHash64(custo
 
 CREATE TABLE IF NOT EXISTS `flexhub`.license_usage_daily_local ON CLUSTER 'flexhub'
 (
-    day           Date,
-    partner_id    LowCardinality(String),
-    customer_id   String,
-    cluster_id    String,
-    license_type  LowCardinality(String),
-    consumed      UInt32,
-    sync_id       String,
-    computed_at   DateTime64(3, 'UTC')
+    day           Date, -- calendar day (UTC)
+    partner_id    LowCardinality(String), -- the partner reselling to the customer
+    customer_id   String, -- the partner's customer (organisation)
+    cluster_id    String, -- UCM cluster
+    license_type  LowCardinality(String), -- license type code
+    consumed      UInt32, -- licenses consumed that day
+    sync_id       String, -- the sync the figure comes from
+    computed_at   DateTime64(3, 'UTC') -- when the rollup computed the row (the newest wins)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/license_usage_daily_local', '{replica}', computed_at)
 PARTITION BY toYYYYMM(day)
@@ -127,9 +127,9 @@ ENGINE = Distributed('flexhub', 'flexhub', 'license_usage_daily_local', cityHash
 
 CREATE TABLE IF NOT EXISTS `flexhub`.rollup_watermarks_local ON CLUSTER 'flexhub'
 (
-    rollup      LowCardinality(String),
-    watermark   DateTime64(3, 'UTC'),
-    updated_at  DateTime64(3, 'UTC') DEFAULT now64(3)
+    rollup      LowCardinality(String), -- rollup name
+    watermark   DateTime64(3, 'UTC'), -- ingested_at up to which the rollup has processed
+    updated_at  DateTime64(3, 'UTC') DEFAULT now64(3) -- when the watermark moved
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/rollup_watermarks_local', '{replica}', updated_at)
 ORDER BY rollup;
@@ -140,16 +140,16 @@ ENGINE = Distributed('flexhub', 'flexhub', 'rollup_watermarks_local', rand());
 -- 0002_commerce
 CREATE TABLE IF NOT EXISTS `flexhub`.customer_versions_local ON CLUSTER 'flexhub'
 (
-    partner_id          LowCardinality(String),
-    customer_id         String,
-    name                String,
-    managed_by          LowCardinality(String),
-    products            Array(LowCardinality(String)),
-    provisioning_status LowCardinality(String),
-    added_at            DateTime64(3, 'UTC'),
-    updated_at          DateTime64(3, 'UTC'),
-    event_id            String,
-    ingested_at         DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id          LowCardinality(String), -- the partner reselling to the customer
+    customer_id         String, -- the partner's customer (organisation)
+    name                String, -- organisation name
+    managed_by          LowCardinality(String), -- partner (own organisation) or external (managed as external administrator)
+    products            Array(LowCardinality(String)), -- products ordered
+    provisioning_status LowCardinality(String), -- provisioning of the UCM clusters
+    added_at            DateTime64(3, 'UTC'), -- when the customer was added to the partner
+    updated_at          DateTime64(3, 'UTC'), -- when this version took effect (the latest wins)
+    event_id            String, -- CloudEvents id of the event the row came from
+    ingested_at         DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/customer_versions_local', '{replica}')
 ORDER BY (partner_id, customer_id, updated_at)
@@ -160,23 +160,23 @@ ENGINE = Distributed('flexhub', 'flexhub', 'customer_versions_local', cityHash64
 
 CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions_local ON CLUSTER 'flexhub'
 (
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    subscription_id String,
-    order_id        String,
-    product         LowCardinality(String),
-    flex_model      LowCardinality(String),
-    trial           Bool,
-    status          LowCardinality(String),
-    start_date      Date,
-    end_date        Nullable(Date),
-    renewal_date    Nullable(Date),
-    auto_renew      Bool,
-    licenses        Map(LowCardinality(String), UInt32),
-    invoice_ref     String,
-    changed_at      DateTime64(3, 'UTC'),
-    event_id        String,
-    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- subscription id (the order's transaction id), or the trial id
+    order_id        String, -- the order that made this version
+    product         LowCardinality(String), -- ucm_flex, meetings, calling, realtime_translation
+    flex_model      LowCardinality(String), -- flex2, flex3_nu, flex3_ea for ucm_flex; empty otherwise
+    trial           Bool, -- a trial rather than a paid subscription
+    status          LowCardinality(String), -- active, suspended, pending_order_setup, cancelled, expired
+    start_date      Date, -- first day of the term
+    end_date        Nullable(Date), -- last day of the term; NULL when open-ended
+    renewal_date    Nullable(Date), -- next automatic renewal
+    auto_renew      Bool, -- renews automatically
+    licenses        Map(LowCardinality(String), UInt32), -- purchased quantity per license type
+    invoice_ref     String, -- invoice reference
+    changed_at      DateTime64(3, 'UTC'), -- when this version took effect (the latest at or before a moment is in force)
+    event_id        String, -- CloudEvents id of the event the row came from
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/subscription_versions_local', '{replica}')
 ORDER BY (partner_id, customer_id, subscription_id, changed_at)
@@ -184,4 +184,25 @@ SETTINGS replicated_deduplication_window = 10000;
 
 CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions ON CLUSTER 'flexhub' AS `flexhub`.subscription_versions_local
 ENGINE = Distributed('flexhub', 'flexhub', 'subscription_versions_local', cityHash64(customer_id));
+
+-- 0006_access
+CREATE TABLE IF NOT EXISTS `flexhub`.audit_log_local ON CLUSTER 'flexhub'
+(
+    at           DateTime64(3, 'UTC'), -- when the action was taken
+    subject      String, -- who: the token subject or apikey:<name>
+    role         LowCardinality(String), -- the role they acted in
+    partner_id   LowCardinality(String), -- the partner the action concerns
+    action       LowCardinality(String), -- report.download, tag.create, tag.rename, tag.delete, tag.attach, tag.detach, sql.run
+    customer_ids Array(String), -- the customers the action concerned
+    period_from  Nullable(Date), -- first day of a downloaded report
+    period_to    Nullable(Date), -- last day of a downloaded report
+    detail       String, -- JSON: format, tag, statement, …
+    request_id   String -- X-Request-Id of the request
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/audit_log_local', '{replica}')
+PARTITION BY toYYYYMM(at)
+ORDER BY (partner_id, at, subject);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.audit_log ON CLUSTER 'flexhub' AS `flexhub`.audit_log_local
+ENGINE = Distributed('flexhub', 'flexhub', 'audit_log_local', rand());
 

@@ -29,6 +29,12 @@ type Config struct {
 	MaxEventsBodyBytes int64
 	// MaxEventsPerRequest bounds how many events one POST carries.
 	MaxEventsPerRequest int
+	// SQLLimits bound ad-hoc SQL (POST /api/v1/sql).
+	SQLLimits SQLLimits
+	// RateLimit is how many requests a second one principal may make
+	// (bursts of RateBurst); 0 turns rate limiting off.
+	RateLimit float64
+	RateBurst int
 	// Now is the clock (tests pin it); nil is time.Now.
 	Now func() time.Time
 	// Logger; nil is slog.Default().
@@ -50,6 +56,12 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.SQLLimits == (SQLLimits{}) {
+		c.SQLLimits = DefaultSQLLimits
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = max(1, int(2*c.RateLimit))
 	}
 }
 
@@ -93,6 +105,7 @@ type Server struct {
 	log     *slog.Logger
 	latency *prometheus.HistogramVec
 	spec    []byte
+	limiter *rateLimiter // nil: no rate limit
 }
 
 // NewServer builds the API.
@@ -114,6 +127,9 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 			Help:    "API request latency by route pattern, method and status.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route", "method", "status"}),
+	}
+	if cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now)
 	}
 	if err := deps.Metrics.Register(s.latency); err != nil {
 		return nil, fmt.Errorf("query: register metrics: %w", err)
@@ -140,9 +156,12 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/openapi.json", s.openapi)
 		// Every route below declares the permission it needs (access.go).
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(s.authenticate, s.limit)
 			r.With(s.allow(IngestEvents)).Post("/events", s.postEvents)
 			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/license-usage", s.licenseUsage)
+			r.With(s.allow(ReadAudit)).Get("/audit", s.auditLog)
+			r.With(s.allow(RunSQL)).Post("/sql", s.runSQL)
+			r.With(s.allow(RunSQL)).Get("/sql/dictionary", s.dictionary)
 		})
 	})
 	return r

@@ -191,9 +191,18 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 				return broker.Ping(ctx, list)
 			}})
 		}
-		api, err := query.NewServer(query.Config{Logger: log}, query.Deps{
-			Warehouse: w, Events: publisher{pub}, Ready: ready, Metrics: promReg,
-		})
+		var auth query.Authenticator = query.OpenAccess{}
+		if ac := c.authConfig(); ac.Enabled() {
+			creds, err := query.NewCredentials(ac)
+			if err != nil {
+				return err
+			}
+			auth = creds
+		} else {
+			log.Warn("no credentials configured: the API is open and every caller is the operator (see README, Access control)")
+		}
+		api, err := query.NewServer(query.Config{Logger: log, RateLimit: c.RateLimit, RateBurst: c.RateBurst, SQLLimits: c.sqlLimits()},
+			query.Deps{Warehouse: w, Events: publisher{pub}, Ready: ready, Metrics: promReg, Auth: auth})
 		if err != nil {
 			return err
 		}
