@@ -85,4 +85,3 @@ func TestDataDictionaryIsCurrentAndComplete(t *testing.T) {
 		}
 	}
 }
-
