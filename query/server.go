@@ -154,17 +154,39 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.timeout)
 		r.Get("/openapi.json", s.openapi)
-		// Every route below declares the permission it needs (access.go).
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.limit)
-			r.With(s.allow(IngestEvents)).Post("/events", s.postEvents)
-			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/license-usage", s.licenseUsage)
-			r.With(s.allow(ReadAudit)).Get("/audit", s.auditLog)
-			r.With(s.allow(RunSQL)).Post("/sql", s.runSQL)
-			r.With(s.allow(RunSQL)).Get("/sql/dictionary", s.dictionary)
+			for _, rt := range s.routes() {
+				r.With(s.allow(rt.Perm)).Method(rt.Method, rt.Pattern, rt.handler)
+			}
 		})
 	})
 	return r
+}
+
+// Route is one authenticated API route and the permission it needs.
+type Route struct {
+	Method, Pattern string // pattern under /api/v1
+	Perm            Permission
+	handler         http.HandlerFunc
+}
+
+// routes is every authenticated route under /api/v1. The permission is
+// declared here, next to the route, and granted by the role table
+// (access.go); the README's role × endpoint matrix is generated from it.
+func (s *Server) routes() []Route {
+	return []Route{
+		{"POST", "/events", IngestEvents, s.postEvents},
+		{"GET", "/customers/{customer_id}/license-usage", ViewCustomer, s.licenseUsage},
+		{"GET", "/audit", ReadAudit, s.auditLog},
+		{"POST", "/sql", RunSQL, s.runSQL},
+		{"GET", "/sql/dictionary", RunSQL, s.dictionary},
+	}
+}
+
+// Routes lists the authenticated routes (for documentation and tests).
+func Routes() []Route {
+	return (&Server{}).routes()
 }
 
 // statusRecorder remembers the status for metrics and logs.
