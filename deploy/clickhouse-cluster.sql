@@ -185,3 +185,170 @@ SETTINGS replicated_deduplication_window = 10000;
 CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions ON CLUSTER 'flexhub' AS `flexhub`.subscription_versions_local
 ENGINE = Distributed('flexhub', 'flexhub', 'subscription_versions_local', cityHash64(customer_id));
 
+-- 0004_partner
+CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events_local ON CLUSTER 'flexhub'
+(
+    partner_id      LowCardinality(String),
+    customer_id     String,
+    subscription_id String,
+    product         LowCardinality(String),
+    user_id         String,
+    action          LowCardinality(String),
+    changed_at      DateTime64(3, 'UTC'),
+    event_id        String,
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/license_assignment_events_local', '{replica}')
+ORDER BY (partner_id, customer_id, subscription_id, user_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events ON CLUSTER 'flexhub' AS `flexhub`.license_assignment_events_local
+ENGINE = Distributed('flexhub', 'flexhub', 'license_assignment_events_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.usage_activity_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String),
+    customer_id String,
+    user_id     String,
+    product     LowCardinality(String),
+    day         Date,
+    event_id    String,
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/usage_activity_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id, product, user_id)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.usage_activity ON CLUSTER 'flexhub' AS `flexhub`.usage_activity_local
+ENGINE = Distributed('flexhub', 'flexhub', 'usage_activity_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.admin_sign_ins_local ON CLUSTER 'flexhub'
+(
+    partner_id   LowCardinality(String),
+    customer_id  String,
+    admin_id     String,
+    signed_in_at DateTime64(3, 'UTC'),
+    event_id     String,
+    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/admin_sign_ins_local', '{replica}')
+ORDER BY (partner_id, customer_id, signed_in_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.admin_sign_ins ON CLUSTER 'flexhub' AS `flexhub`.admin_sign_ins_local
+ENGINE = Distributed('flexhub', 'flexhub', 'admin_sign_ins_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_admin_assignments_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String),
+    customer_id String,
+    admin_id    String,
+    name        String,
+    email       String,
+    role        LowCardinality(String),
+    action      LowCardinality(String),
+    changed_at  DateTime64(3, 'UTC'),
+    event_id    String,
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/partner_admin_assignments_local', '{replica}')
+ORDER BY (partner_id, customer_id, admin_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_admin_assignments ON CLUSTER 'flexhub' AS `flexhub`.partner_admin_assignments_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_admin_assignments_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_tag_changes_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String),
+    tag_id      String,
+    name        String,
+    deleted     Bool,
+    changed_at  DateTime64(3, 'UTC'),
+    changed_by  String,
+    recorded_at DateTime64(6, 'UTC') DEFAULT now64(6)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/partner_tag_changes_local', '{replica}')
+ORDER BY (partner_id, tag_id, changed_at);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_tag_changes ON CLUSTER 'flexhub' AS `flexhub`.partner_tag_changes_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_tag_changes_local', cityHash64(partner_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_tag_changes_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String),
+    customer_id String,
+    tag_id      String,
+    attached    Bool,
+    changed_at  DateTime64(3, 'UTC'),
+    changed_by  String,
+    recorded_at DateTime64(6, 'UTC') DEFAULT now64(6)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/customer_tag_changes_local', '{replica}')
+ORDER BY (partner_id, customer_id, tag_id, changed_at);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_tag_changes ON CLUSTER 'flexhub' AS `flexhub`.customer_tag_changes_local
+ENGINE = Distributed('flexhub', 'flexhub', 'customer_tag_changes_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_subscription_daily_local ON CLUSTER 'flexhub'
+(
+    day                 Date,
+    partner_id          LowCardinality(String),
+    customer_id         String,
+    customer_name       String,
+    subscription_id     String,
+    product             LowCardinality(String),
+    trial               Bool,
+    status              LowCardinality(String),
+    live                Bool,
+    auto_renew          Bool,
+    start_date          Date,
+    end_date            Nullable(Date),
+    renewal_date        Nullable(Date),
+    added_on            Date,
+    total               UInt32,
+    assigned            UInt32,
+    assigned_week_ago   UInt32,
+    used                UInt32,
+    used_week_ago       UInt32,
+    used_3m             UInt32,
+    peer_assigned_pct   Nullable(Float64),
+    in_recently_added   Bool,
+    in_expiring         Bool,
+    in_renewing         Bool,
+    in_low_allocation   Bool,
+    in_over_limit       Bool,
+    computed_at         DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/partner_subscription_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id, subscription_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_subscription_daily ON CLUSTER 'flexhub' AS `flexhub`.partner_subscription_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_subscription_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_customer_daily_local ON CLUSTER 'flexhub'
+(
+    day                 Date,
+    partner_id          LowCardinality(String),
+    customer_id         String,
+    name                String,
+    managed_by          LowCardinality(String),
+    products            Array(LowCardinality(String)),
+    added_at            DateTime64(3, 'UTC'),
+    status              LowCardinality(String),
+    statuses            Array(LowCardinality(String)),
+    status_rank         UInt8,
+    has_subscription    Bool,
+    has_trial           Bool,
+    last_admin_sign_in  Nullable(DateTime64(3, 'UTC')),
+    computed_at         DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/partner_customer_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_customer_daily ON CLUSTER 'flexhub' AS `flexhub`.partner_customer_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_customer_daily_local', cityHash64(customer_id));
+
