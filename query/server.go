@@ -143,6 +143,7 @@ func (s *Server) Handler() http.Handler {
 			r.Use(s.authenticate)
 			r.With(s.allow(IngestEvents)).Post("/events", s.postEvents)
 			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/license-usage", s.licenseUsage)
+			s.partnerOverviewRoutes(r)
 		})
 	})
 	return r

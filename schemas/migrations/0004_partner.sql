@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS {{table "license_assignment_events"}} {{onCluster}}
     action          LowCardinality(String),
     changed_at      DateTime64(3, 'UTC'),
     event_id        String,
-    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3),
+    -- the rollup looks up what arrived since its watermark
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = {{engine "license_assignment_events" "MergeTree"}}
 ORDER BY (partner_id, customer_id, subscription_id, user_id, changed_at)
@@ -28,7 +30,9 @@ CREATE TABLE IF NOT EXISTS {{table "usage_activity"}} {{onCluster}}
     product     LowCardinality(String),
     day         Date,
     event_id    String,
-    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3),
+    -- the rollup looks up what arrived since its watermark
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = {{engine "usage_activity" "MergeTree"}}
 PARTITION BY toYYYYMM(day)
@@ -43,7 +47,9 @@ CREATE TABLE IF NOT EXISTS {{table "admin_sign_ins"}} {{onCluster}}
     admin_id     String,
     signed_in_at DateTime64(3, 'UTC'),
     event_id     String,
-    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3),
+    -- the rollup looks up what arrived since its watermark
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = {{engine "admin_sign_ins" "MergeTree"}}
 ORDER BY (partner_id, customer_id, signed_in_at)
@@ -61,7 +67,9 @@ CREATE TABLE IF NOT EXISTS {{table "partner_admin_assignments"}} {{onCluster}}
     action      LowCardinality(String),
     changed_at  DateTime64(3, 'UTC'),
     event_id    String,
-    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3),
+    -- the rollup looks up what arrived since its watermark
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = {{engine "partner_admin_assignments" "MergeTree"}}
 ORDER BY (partner_id, customer_id, admin_id, changed_at)
