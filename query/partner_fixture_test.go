@@ -12,13 +12,13 @@ import (
 
 // overviewRows writes the partner overview's raw rows the way ingest does.
 type overviewRows struct {
-	t                                           *testing.T
+	t                                           testing.TB
 	w                                           warehouse.Warehouse
 	customers, subs, assigns, activity, signIns *warehouse.Batch
 	admins                                      *warehouse.Batch
 }
 
-func newOverviewRows(t *testing.T, w warehouse.Warehouse) *overviewRows {
+func newOverviewRows(t testing.TB, w warehouse.Warehouse) *overviewRows {
 	col := func(name, typ string) warehouse.Column { return warehouse.Column{Name: name, Type: typ} }
 	s, ts := "String", "DateTime64(3)"
 	return &overviewRows{t: t, w: w,
