@@ -196,7 +196,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events_local ON CLUSTER 
     action          LowCardinality(String),
     changed_at      DateTime64(3, 'UTC'),
     event_id        String,
-    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/license_assignment_events_local', '{replica}')
 ORDER BY (partner_id, customer_id, subscription_id, user_id, changed_at)
@@ -213,7 +214,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.usage_activity_local ON CLUSTER 'flexhub'
     product     LowCardinality(String),
     day         Date,
     event_id    String,
-    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/usage_activity_local', '{replica}')
 PARTITION BY toYYYYMM(day)
@@ -230,7 +232,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.admin_sign_ins_local ON CLUSTER 'flexhub'
     admin_id     String,
     signed_in_at DateTime64(3, 'UTC'),
     event_id     String,
-    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/admin_sign_ins_local', '{replica}')
 ORDER BY (partner_id, customer_id, signed_in_at)
@@ -250,7 +253,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.partner_admin_assignments_local ON CLUSTER 
     action      LowCardinality(String),
     changed_at  DateTime64(3, 'UTC'),
     event_id    String,
-    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/partner_admin_assignments_local', '{replica}')
 ORDER BY (partner_id, customer_id, admin_id, changed_at)
