@@ -124,4 +124,6 @@ SELECT {day:Date}, partner_id, customer_id, customer_name, subscription_id, prod
        live AND product IN ('meetings', 'calling', 'realtime_translation') AND assigned > total,
        {computed_at:DateTime64(3)}
 FROM peers
-SETTINGS join_use_nulls = 0
+-- On a cluster the customers' rollup reads these rows right after: write
+-- them through to the shards before returning.
+SETTINGS join_use_nulls = 0, distributed_foreground_insert = 1
