@@ -568,21 +568,3 @@ func queryList(r *http.Request, name string, allowed []string, errs *paramErrors
 	}
 	return out
 }
-
-// partnerOverviewRoutes registers the partner overview (inside the
-// authenticated group).
-func (s *Server) partnerOverviewRoutes(r chi.Router) {
-	r.With(s.allow(ViewPartner)).Get("/partners/{partner_id}/customers", s.partnerCustomers)
-	r.With(s.allow(ViewPartner)).Get("/partners/{partner_id}/overview/kpis", s.overviewKPIs)
-	r.With(s.allow(ViewPartner)).Get("/partners/{partner_id}/overview/license-trend", s.licenseTrend)
-	for _, route := range []string{"recently-added", "expiring", "renewing", "low-allocation", "over-limit"} {
-		r.With(s.allow(ViewPartner)).Get("/partners/{partner_id}/overview/"+route, s.section(route))
-	}
-	r.With(s.allow(ViewPartner)).Get("/partners/{partner_id}/tags", s.listTags)
-	r.With(s.allow(EditTags)).Post("/partners/{partner_id}/tags", s.createTag)
-	r.With(s.allow(EditTags)).Patch("/partners/{partner_id}/tags/{tag_id}", s.renameTag)
-	r.With(s.allow(EditTags)).Delete("/partners/{partner_id}/tags/{tag_id}", s.deleteTag)
-	r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/detail", s.customerDetail)
-	r.With(s.allow(EditTags)).Put("/customers/{customer_id}/tags/{tag_id}", s.attachTag)
-	r.With(s.allow(EditTags)).Delete("/customers/{customer_id}/tags/{tag_id}", s.detachTag)
-}

@@ -524,6 +524,16 @@ func TestOverviewTags(t *testing.T) {
 	if n := warehouse.Int(res.Rows[0][0]); n != 5 || warehouse.Str(res.Rows[0][2]) != "anne@p1" {
 		t.Errorf("%d attachment changes by %v, want 5 by anne@p1", n, res.Rows[0])
 	}
+	// And audited (refused changes are not): 2 creates, 1 rename, 4
+	// attaches, 1 detach, 1 delete.
+	res, err = w.Query(t.Context(), `SELECT arrayStringConcat(groupArray(a), ' ') FROM (SELECT action || '=' || toString(count()) AS a
+		FROM {db:Identifier}.audit_log WHERE subject = 'anne@p1' AND partner_id = 'p1' GROUP BY action ORDER BY action)`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := warehouse.Str(res.Rows[0][0]); got != "tag.attach=4 tag.create=2 tag.delete=1 tag.detach=1 tag.rename=1" {
+		t.Errorf("audit log: %s", got)
+	}
 }
 
 func jsonString(s string) string {

@@ -19,10 +19,9 @@ import (
 // Custom tags on customers (README: Partner overview, Tags). Every admin of
 // the partner sees them; editing needs EditTags (full admins and full sales
 // admins — the reference's "full partner admins and partner admins" — and
-// the operator). Every change is a new row (partner_tag_changes,
-// customer_tag_changes) stamped with the caller's subject, so the tags of
-// any past day can be shown (as_of) and the audit log can say who changed
-// what.
+// the operator). Every change is audited (audit.go) before it is made, and
+// is a new row (partner_tag_changes, customer_tag_changes) stamped with the
+// caller's subject, so the tags of any past day can be shown (as_of).
 
 //go:embed sql/tags_list.sql
 var tagsListSQL string
@@ -178,6 +177,10 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := "tag-" + uuid.NewString()
+	if err := s.Audit(r, AuditTagCreate, partner, nil, nil, map[string]string{"tag_id": id, "name": name}); err != nil {
+		writeProblem(w, r, s.warehouseProblem(r, err))
+		return
+	}
 	if err := s.writeTag(r, partner, id, name, false); err != nil {
 		writeProblem(w, r, s.warehouseProblem(r, err))
 		return
@@ -196,11 +199,16 @@ func (s *Server) renameTag(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	if _, ok := s.liveTag(w, r, partner, id); !ok {
+	t, ok := s.liveTag(w, r, partner, id)
+	if !ok {
 		return
 	}
 	if err := s.checkTagName(r, partner, name, id); err != nil {
 		s.tagProblem(w, r, err, name)
+		return
+	}
+	if err := s.Audit(r, AuditTagRename, partner, nil, nil, map[string]string{"tag_id": id, "from": t.Name, "to": name}); err != nil {
+		writeProblem(w, r, s.warehouseProblem(r, err))
 		return
 	}
 	if err := s.writeTag(r, partner, id, name, false); err != nil {
@@ -224,6 +232,10 @@ func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) {
 	}
 	t, ok := s.liveTag(w, r, partner, id)
 	if !ok {
+		return
+	}
+	if err := s.Audit(r, AuditTagDelete, partner, nil, nil, map[string]string{"tag_id": id, "name": t.Name}); err != nil {
+		writeProblem(w, r, s.warehouseProblem(r, err))
 		return
 	}
 	if err := s.writeTag(r, partner, id, t.Name, true); err != nil {
@@ -288,7 +300,16 @@ func (s *Server) linkTag(w http.ResponseWriter, r *http.Request, attach bool) {
 		return
 	}
 	partner := warehouse.Str(res.Rows[0][0])
-	if _, ok := s.liveTag(w, r, partner, id); !ok {
+	t, ok := s.liveTag(w, r, partner, id)
+	if !ok {
+		return
+	}
+	action := AuditTagDetach
+	if attach {
+		action = AuditTagAttach
+	}
+	if err := s.Audit(r, action, partner, []string{customer}, nil, map[string]string{"tag_id": id, "name": t.Name}); err != nil {
+		writeProblem(w, r, s.warehouseProblem(r, err))
 		return
 	}
 	if err := s.store(r).Exec(r.Context(), customerTagWriteSQL, warehouse.P("partner_id", partner, "customer_id", customer,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flexhub/flexhub/query"
 	"github.com/flexhub/flexhub/rollup"
 )
 
@@ -31,6 +32,18 @@ type config struct {
 	Demo           bool
 	DemoHistory    int
 	DemoInterval   time.Duration
+
+	// Access control (empty: the API is open, every caller the operator).
+	AuthHS256SecretFile string
+	AuthRS256KeyFile    string
+	AuthJWKSFile        string
+	AuthIssuer          string
+	AuthAudience        string
+	AuthAPIKeysFile     string
+	RateLimit           float64
+	RateBurst           int
+	SQLMaxSeconds       int
+	SQLMaxRows          int64
 	// The partner overview's rollup (rollup.PartnerOverviewConfig).
 	Overview rollup.PartnerOverviewConfig
 }
@@ -115,6 +128,16 @@ func (c *config) bind(fs *flag.FlagSet) {
 		}
 	}
 	fs.IntVar(&c.Overview.BackfillDays, "overview-backfill-days", envInt("FLEXHUB_OVERVIEW_BACKFILL_DAYS", ov.BackfillDays), "overview: how many days back the rollup computes by itself (first run, late data) (FLEXHUB_OVERVIEW_BACKFILL_DAYS)")
+	fs.StringVar(&c.AuthHS256SecretFile, "auth-hs256-secret-file", envOr("FLEXHUB_AUTH_HS256_SECRET_FILE", ""), "accept JWTs signed with HS256 by this secret, at least 32 bytes (FLEXHUB_AUTH_HS256_SECRET_FILE)")
+	fs.StringVar(&c.AuthRS256KeyFile, "auth-rs256-public-key-file", envOr("FLEXHUB_AUTH_RS256_PUBLIC_KEY_FILE", ""), "accept JWTs signed with RS256 by this PEM public key (FLEXHUB_AUTH_RS256_PUBLIC_KEY_FILE)")
+	fs.StringVar(&c.AuthJWKSFile, "auth-jwks-file", envOr("FLEXHUB_AUTH_JWKS_FILE", ""), "accept JWTs signed by a key of this JWKS file (FLEXHUB_AUTH_JWKS_FILE)")
+	fs.StringVar(&c.AuthIssuer, "auth-issuer", envOr("FLEXHUB_AUTH_ISSUER", ""), "required iss of JWTs (FLEXHUB_AUTH_ISSUER)")
+	fs.StringVar(&c.AuthAudience, "auth-audience", envOr("FLEXHUB_AUTH_AUDIENCE", ""), "required aud of JWTs (FLEXHUB_AUTH_AUDIENCE)")
+	fs.StringVar(&c.AuthAPIKeysFile, "auth-api-keys-file", envOr("FLEXHUB_AUTH_API_KEYS_FILE", ""), "hashed static API keys, JSON (flexhub apikey makes one) (FLEXHUB_AUTH_API_KEYS_FILE)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("FLEXHUB_RATE_LIMIT", 50), "API requests a second per principal; 0 is unlimited (FLEXHUB_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", envInt("FLEXHUB_RATE_BURST", 100), "API burst per principal (FLEXHUB_RATE_BURST)")
+	fs.IntVar(&c.SQLMaxSeconds, "sql-max-seconds", envInt("FLEXHUB_SQL_MAX_SECONDS", 30), "ad-hoc SQL time limit (FLEXHUB_SQL_MAX_SECONDS)")
+	fs.Int64Var(&c.SQLMaxRows, "sql-max-rows", int64(envInt("FLEXHUB_SQL_MAX_ROWS", 1_000_000)), "ad-hoc SQL result rows limit (FLEXHUB_SQL_MAX_ROWS)")
 }
 
 func envFloat(env string, def float64) float64 {
@@ -122,7 +145,7 @@ func envFloat(env string, def float64) float64 {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
 			return f
 		}
-		fmt.Fprintf(os.Stderr, "flexhub: %s=%q is not a number; using %v\n", env, v, def)
+		fmt.Fprintf(os.Stderr, "flexhub: %s=%q is not a number; using %g\n", env, v, def)
 	}
 	return def
 }
@@ -149,3 +172,15 @@ func (c *config) logger() *slog.Logger {
 }
 
 func (c *config) deadLetterTopic() string { return c.TopicPrefix + "deadletter" }
+
+func (c *config) authConfig() query.AuthConfig {
+	return query.AuthConfig{HS256SecretFile: c.AuthHS256SecretFile, RS256PublicKeyFile: c.AuthRS256KeyFile,
+		JWKSFile: c.AuthJWKSFile, Issuer: c.AuthIssuer, Audience: c.AuthAudience, APIKeysFile: c.AuthAPIKeysFile,
+		Leeway: 30 * time.Second}
+}
+
+func (c *config) sqlLimits() query.SQLLimits {
+	lim := query.DefaultSQLLimits
+	lim.MaxSeconds, lim.MaxRows = c.SQLMaxSeconds, c.SQLMaxRows
+	return lim
+}

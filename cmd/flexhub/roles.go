@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/flexhub/flexhub/broker"
 	"github.com/flexhub/flexhub/ingest"
@@ -200,9 +201,18 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 				return broker.Ping(ctx, list)
 			}})
 		}
-		api, err := query.NewServer(query.Config{Logger: log}, query.Deps{
-			Warehouse: w, Events: publisher{pub}, Ready: ready, Metrics: promReg,
-		})
+		var auth query.Authenticator = query.OpenAccess{}
+		if ac := c.authConfig(); ac.Enabled() {
+			creds, err := query.NewCredentials(ac)
+			if err != nil {
+				return err
+			}
+			auth = creds
+		} else {
+			log.Warn("no credentials configured: the API is open and every caller is the operator (see README, Access control)")
+		}
+		api, err := query.NewServer(query.Config{Logger: log, RateLimit: c.RateLimit, RateBurst: c.RateBurst, SQLLimits: c.sqlLimits()},
+			query.Deps{Warehouse: w, Events: publisher{pub}, Ready: ready, Metrics: promReg, Auth: auth})
 		if err != nil {
 			return err
 		}
@@ -225,6 +235,14 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 		fmt.Printf("  Metrics        %s/metrics\n", base)
 		fmt.Printf("  Health         %s/healthz  %s/readyz\n", base, base)
 		fmt.Printf("  Kafka          %s (topics %v, dead letters %s)\n\n", list[0], topicNames(reg), c.deadLetterTopic())
+	}
+	if !r.api {
+		// A process without the API still answers Prometheus and the
+		// orchestrator's probes on --listen.
+		httpSrv, err = serveOps(c.Listen, promReg, w, list, &wg, errs)
+		if err != nil {
+			return err
+		}
 	}
 	if r.demo {
 		start("demo", func(ctx context.Context) error { return runDemo(ctx, c, list) }, demoCtx)
@@ -259,4 +277,43 @@ func (a publisher) Publish(ctx context.Context, events []json.RawMessage) ([]que
 		out[i] = query.Rejection{Index: r.Index, ID: r.ID, Reason: r.Reason}
 	}
 	return out, err
+}
+
+// serveOps serves /metrics, /healthz and /readyz for a process whose roles
+// do not include the API.
+func serveOps(addr string, promReg *prometheus.Registry, w interface{ Ping(context.Context) error }, brokers []string, wg *sync.WaitGroup, errs chan<- error) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		_, _ = rw.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
+		defer cancel()
+		err := w.Ping(ctx)
+		if err == nil && len(brokers) > 0 {
+			err = broker.Ping(ctx, brokers)
+		}
+		rw.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(rw).Encode(map[string]string{"status": "not_ready", "error": err.Error()})
+			return
+		}
+		_, _ = rw.Write([]byte(`{"status":"ready"}` + "\n"))
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	return srv, nil
 }
