@@ -185,6 +185,177 @@ SETTINGS replicated_deduplication_window = 10000;
 CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions ON CLUSTER 'flexhub' AS `flexhub`.subscription_versions_local
 ENGINE = Distributed('flexhub', 'flexhub', 'subscription_versions_local', cityHash64(customer_id));
 
+-- 0004_partner
+CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events_local ON CLUSTER 'flexhub'
+(
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- the subscription or trial the license comes from
+    product         LowCardinality(String), -- meetings, calling, realtime_translation
+    user_id         String, -- the user
+    action          LowCardinality(String), -- assigned or unassigned
+    changed_at      DateTime64(3, 'UTC'), -- when (the latest change of a user is the state)
+    event_id        String, -- CloudEvents id of the event the row came from
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/license_assignment_events_local', '{replica}')
+ORDER BY (partner_id, customer_id, subscription_id, user_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events ON CLUSTER 'flexhub' AS `flexhub`.license_assignment_events_local
+ENGINE = Distributed('flexhub', 'flexhub', 'license_assignment_events_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.usage_activity_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner reselling to the customer
+    customer_id String, -- the partner's customer (organisation)
+    user_id     String, -- the user
+    product     LowCardinality(String), -- meetings or calling
+    day         Date, -- the UTC day the user was active
+    event_id    String, -- CloudEvents id of the event the row came from
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/usage_activity_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id, product, user_id)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.usage_activity ON CLUSTER 'flexhub' AS `flexhub`.usage_activity_local
+ENGINE = Distributed('flexhub', 'flexhub', 'usage_activity_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.admin_sign_ins_local ON CLUSTER 'flexhub'
+(
+    partner_id   LowCardinality(String), -- the partner reselling to the customer
+    customer_id  String, -- the partner's customer (organisation)
+    admin_id     String, -- the customer's administrator
+    signed_in_at DateTime64(3, 'UTC'), -- when
+    event_id     String, -- CloudEvents id of the event the row came from
+    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/admin_sign_ins_local', '{replica}')
+ORDER BY (partner_id, customer_id, signed_in_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.admin_sign_ins ON CLUSTER 'flexhub' AS `flexhub`.admin_sign_ins_local
+ENGINE = Distributed('flexhub', 'flexhub', 'admin_sign_ins_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_admin_assignments_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner
+    customer_id String, -- the customer the admin manages
+    admin_id    String, -- the partner admin
+    name        String, -- display name
+    email       String, -- email address
+    role        LowCardinality(String), -- full_admin, full_sales_admin, sales_admin, readonly_admin
+    action      LowCardinality(String), -- assigned or unassigned (the latest change of an admin is the state)
+    changed_at  DateTime64(3, 'UTC'), -- when
+    event_id    String, -- CloudEvents id of the event the row came from
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/partner_admin_assignments_local', '{replica}')
+ORDER BY (partner_id, customer_id, admin_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_admin_assignments ON CLUSTER 'flexhub' AS `flexhub`.partner_admin_assignments_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_admin_assignments_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_tag_changes_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner owning the tag
+    tag_id      String, -- tag-<uuid>
+    name        String, -- the tag's name from this change on
+    deleted     Bool, -- deleted by this change
+    changed_at  DateTime64(3, 'UTC'), -- when (the API's clock)
+    changed_by  String, -- the subject of the caller who changed it
+    recorded_at DateTime64(6, 'UTC') DEFAULT now64(6) -- when written; orders changes within one millisecond
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/partner_tag_changes_local', '{replica}')
+ORDER BY (partner_id, tag_id, changed_at);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_tag_changes ON CLUSTER 'flexhub' AS `flexhub`.partner_tag_changes_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_tag_changes_local', cityHash64(partner_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_tag_changes_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner owning the tag
+    customer_id String, -- the customer
+    tag_id      String, -- the tag
+    attached    Bool, -- attached (true) or detached (false) by this change
+    changed_at  DateTime64(3, 'UTC'), -- when (the API's clock)
+    changed_by  String, -- the subject of the caller who changed it
+    recorded_at DateTime64(6, 'UTC') DEFAULT now64(6) -- when written; orders changes within one millisecond
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/customer_tag_changes_local', '{replica}')
+ORDER BY (partner_id, customer_id, tag_id, changed_at);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_tag_changes ON CLUSTER 'flexhub' AS `flexhub`.customer_tag_changes_local
+ENGINE = Distributed('flexhub', 'flexhub', 'customer_tag_changes_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_subscription_daily_local ON CLUSTER 'flexhub'
+(
+    day                 Date, -- the day whose end the row describes
+    partner_id          LowCardinality(String), -- the partner
+    customer_id         String, -- the customer
+    customer_name       String, -- the customer's name that day
+    subscription_id     String, -- the subscription or trial
+    product             LowCardinality(String), -- ucm_flex, meetings, calling, realtime_translation
+    trial               Bool, -- a trial
+    status              LowCardinality(String), -- status of the version in force
+    live                Bool, -- active, suspended or pending order setup, and not ended (README: Partner overview)
+    auto_renew          Bool, -- renews automatically
+    start_date          Date, -- first day of the term
+    end_date            Nullable(Date), -- last day of the term
+    renewal_date        Nullable(Date), -- the next automatic renewal (the day after the end when not given)
+    added_on            Date, -- the earlier of its first start date and the day it was first known
+    total               UInt32, -- purchased licenses
+    assigned            UInt32, -- users holding one of its licenses at the end of the day
+    assigned_week_ago   UInt32, -- the same 7 days earlier
+    used                UInt32, -- holders active in the product in the 7 days ending that day
+    used_week_ago       UInt32, -- the same 7 days earlier
+    used_3m             UInt32, -- users active in the product in the 3 months ending that day while holding one of its licenses in them
+    peer_assigned_pct   Nullable(Float64), -- median assigned share (%) of comparable subscriptions; NULL when not compared
+    in_recently_added   Bool, -- in the set recently added (0 to 90 days)
+    in_expiring         Bool, -- in the set expiring within 90 days
+    in_renewing         Bool, -- in the set renewing within 90 days
+    in_low_allocation   Bool, -- in the set low license allocation
+    in_over_limit       Bool, -- in the set over the license limit
+    computed_at         DateTime64(3, 'UTC') -- when the rollup computed the row (the latest wins)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/partner_subscription_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id, subscription_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_subscription_daily ON CLUSTER 'flexhub' AS `flexhub`.partner_subscription_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_subscription_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_customer_daily_local ON CLUSTER 'flexhub'
+(
+    day                 Date, -- the day whose end the row describes
+    partner_id          LowCardinality(String), -- the partner
+    customer_id         String, -- the customer
+    name                String, -- organisation name that day
+    managed_by          LowCardinality(String), -- partner or external
+    products            Array(LowCardinality(String)), -- products ordered
+    added_at            DateTime64(3, 'UTC'), -- when the customer was added to the partner
+    status              LowCardinality(String), -- the first of statuses
+    statuses            Array(LowCardinality(String)), -- every status that holds, in precedence order
+    status_rank         UInt8, -- position of status in the precedence (1 = suspended … 8 = subscription)
+    has_subscription    Bool, -- an active subscription is live
+    has_trial           Bool, -- an active trial is live
+    last_admin_sign_in  Nullable(DateTime64(3, 'UTC')), -- the customer's admins' latest sign-in by then
+    computed_at         DateTime64(3, 'UTC') -- when the rollup computed the row (the latest wins)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/partner_customer_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_customer_daily ON CLUSTER 'flexhub' AS `flexhub`.partner_customer_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_customer_daily_local', cityHash64(customer_id));
+
 -- 0006_access
 CREATE TABLE IF NOT EXISTS `flexhub`.audit_log_local ON CLUSTER 'flexhub'
 (

@@ -181,6 +181,22 @@ func (s *Server) routes() []Route {
 		{"GET", "/audit", ReadAudit, s.auditLog},
 		{"POST", "/sql", RunSQL, s.runSQL},
 		{"GET", "/sql/dictionary", RunSQL, s.dictionary},
+		// The partner overview (partner.go, partner_customers.go, tags.go).
+		{"GET", "/partners/{partner_id}/customers", ViewPartner, s.partnerCustomers},
+		{"GET", "/partners/{partner_id}/overview/kpis", ViewPartner, s.overviewKPIs},
+		{"GET", "/partners/{partner_id}/overview/license-trend", ViewPartner, s.licenseTrend},
+		{"GET", "/partners/{partner_id}/overview/recently-added", ViewPartner, s.section("recently-added")},
+		{"GET", "/partners/{partner_id}/overview/expiring", ViewPartner, s.section("expiring")},
+		{"GET", "/partners/{partner_id}/overview/renewing", ViewPartner, s.section("renewing")},
+		{"GET", "/partners/{partner_id}/overview/low-allocation", ViewPartner, s.section("low-allocation")},
+		{"GET", "/partners/{partner_id}/overview/over-limit", ViewPartner, s.section("over-limit")},
+		{"GET", "/partners/{partner_id}/tags", ViewPartner, s.listTags},
+		{"POST", "/partners/{partner_id}/tags", EditTags, s.createTag},
+		{"PATCH", "/partners/{partner_id}/tags/{tag_id}", EditTags, s.renameTag},
+		{"DELETE", "/partners/{partner_id}/tags/{tag_id}", EditTags, s.deleteTag},
+		{"GET", "/customers/{customer_id}/detail", ViewCustomer, s.customerDetail},
+		{"PUT", "/customers/{customer_id}/tags/{tag_id}", EditTags, s.attachTag},
+		{"DELETE", "/customers/{customer_id}/tags/{tag_id}", EditTags, s.detachTag},
 	}
 }
 

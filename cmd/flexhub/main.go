@@ -100,6 +100,9 @@ func parseArgs(name string, args []string, extra func(fs *flag.FlagSet)) (*confi
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
+	if err := c.Overview.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("partner overview: %w", err)
+	}
 	slog.SetDefault(c.logger())
 	return c, fs.Args(), nil
 }

@@ -58,7 +58,7 @@ func cmdRollup(ctx context.Context, args []string) error {
 	var from, to string
 	c, err := parse("rollup", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&once, "once", false, "run every rollup once and exit")
-		fs.StringVar(&from, "from", "", "recompute license_usage_daily from this day (YYYY-MM-DD) and exit")
+		fs.StringVar(&from, "from", "", "recompute license_usage_daily and the partner overview from this day (YYYY-MM-DD) and exit")
 		fs.StringVar(&to, "to", "", "… to this day (YYYY-MM-DD, default: --from)")
 	})
 	if err != nil {
@@ -76,6 +76,9 @@ func cmdRollup(ctx context.Context, args []string) error {
 		return err
 	}
 	wk := rollup.NewWorker(w, c.RollupInterval, nil, slog.Default())
+	if err := wk.SetPartnerOverviewConfig(c.Overview); err != nil {
+		return err
+	}
 	if from != "" {
 		f, err := time.Parse(time.DateOnly, from)
 		if err != nil {
@@ -87,7 +90,10 @@ func cmdRollup(ctx context.Context, args []string) error {
 				return fmt.Errorf("--to: %w", err)
 			}
 		}
-		return wk.LicenseUsageDays(ctx, f, t)
+		if err := wk.LicenseUsageDays(ctx, f, t); err != nil {
+			return err
+		}
+		return wk.PartnerOverviewDays(ctx, f, t)
 	}
 	return wk.RunOnce(ctx)
 }
@@ -180,6 +186,9 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 	}
 	if r.rollup {
 		wk := rollup.NewWorker(w, c.RollupInterval, promReg, log)
+		if err := wk.SetPartnerOverviewConfig(c.Overview); err != nil {
+			return err
+		}
 		start("rollup", wk.Run, rollupCtx)
 	}
 	var httpSrv *http.Server
