@@ -40,6 +40,10 @@ type AuthConfig struct {
 	APIKeysFile string
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Assignments gives a sales admin whose credentials name no
+	// customers the customers they are assigned to; nil leaves such a
+	// sales admin with none.
+	Assignments AssignmentLookup
 }
 
 // Enabled tells whether any credential source is configured.
@@ -191,33 +195,48 @@ func (c *Credentials) Authenticate(r *http.Request) (Principal, *Problem) {
 	if cred == "" {
 		return Principal{}, unauthenticated("no credentials: send 'Authorization: Bearer <JWT or API key>'")
 	}
+	var p Principal
+	var prob *Problem
+	var listed bool
 	if strings.HasPrefix(cred, APIKeyPrefix) {
-		return c.apiKey(cred)
+		p, listed, prob = c.apiKey(cred)
+	} else {
+		p, listed, prob = c.token(cred)
 	}
-	return c.token(cred)
+	if prob != nil {
+		return p, prob
+	}
+	if p.Role == SalesAdmin && !listed && c.cfg.Assignments != nil {
+		ids, err := c.cfg.Assignments(r.Context(), p.PartnerID, p.Subject)
+		if err != nil {
+			return Principal{}, &Problem{Status: http.StatusServiceUnavailable, Title: "Assignments unavailable",
+				Detail: "the sales admin's assigned customers could not be read; try again", RetryAfter: 5}
+		}
+		p.CustomerIDs = ids
+	}
+	return p, nil
 }
 
-func (c *Credentials) apiKey(key string) (Principal, *Problem) {
+// apiKey finds the key's entry; listed says whether it names customers.
+func (c *Credentials) apiKey(key string) (Principal, bool, *Problem) {
 	sum := sha256.Sum256([]byte(key))
 	for i, s := range c.sums {
 		if subtle.ConstantTimeCompare(sum[:], s) == 1 {
 			e := c.api[i]
 			p, prob := principalOf("apikey:"+e.Name, e.Role, e.PartnerID, e.CustomerIDs)
-			if prob != nil {
-				return Principal{}, prob
-			}
-			return p, nil
+			return p, e.CustomerIDs != nil, prob
 		}
 	}
-	return Principal{}, unauthenticated("unknown API key")
+	return Principal{}, false, unauthenticated("unknown API key")
 }
 
-func (c *Credentials) token(raw string) (Principal, *Problem) {
+// token verifies a JWT; listed says whether it names customers.
+func (c *Credentials) token(raw string) (Principal, bool, *Problem) {
 	if !c.hasJWT {
-		return Principal{}, unauthenticated("this installation takes API keys only")
+		return Principal{}, false, unauthenticated("this installation takes API keys only")
 	}
 	if strings.Count(raw, ".") != 2 {
-		return Principal{}, unauthenticated("the bearer token is neither an API key nor a JWT")
+		return Principal{}, false, unauthenticated("the bearer token is neither an API key nor a JWT")
 	}
 	tok, err := jwt.ParseString(raw,
 		jwt.WithKeySet(c.keys, jws.WithRequireKid(false)),
@@ -228,7 +247,7 @@ func (c *Credentials) token(raw string) (Principal, *Problem) {
 		jwt.WithRequiredClaim("exp"),
 	)
 	if err != nil {
-		return Principal{}, unauthenticated(tokenReason(err))
+		return Principal{}, false, unauthenticated(tokenReason(err))
 	}
 	sub, _ := tok.Subject()
 	var role, partner string
@@ -240,7 +259,7 @@ func (c *Credentials) token(raw string) (Principal, *Problem) {
 		for _, v := range raws {
 			s, ok := v.(string)
 			if !ok {
-				return Principal{}, unauthenticated("the customer_ids claim must be a list of strings")
+				return Principal{}, false, unauthenticated("the customer_ids claim must be a list of strings")
 			}
 			customers = append(customers, s)
 		}
@@ -249,9 +268,10 @@ func (c *Credentials) token(raw string) (Principal, *Problem) {
 		}
 	}
 	if sub == "" {
-		return Principal{}, unauthenticated("the token has no subject (sub)")
+		return Principal{}, false, unauthenticated("the token has no subject (sub)")
 	}
-	return principalOf(sub, Role(role), partner, customers)
+	p, prob := principalOf(sub, Role(role), partner, customers)
+	return p, customers != nil, prob
 }
 
 // tokenReason says in plain words why a token was refused.

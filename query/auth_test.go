@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -20,6 +21,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwt"
 
 	"github.com/flexhub/flexhub/query"
+	"github.com/flexhub/flexhub/warehouse/whtest"
 )
 
 // authFixture writes real key material: an HS256 secret, an RS256 key
@@ -226,3 +228,47 @@ func tamper(tok string) string {
 func b64(b []byte) string { return base64.URLEncoding.EncodeToString(b) }
 
 func b64d(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// A sales admin whose token names no customers sees the customers the
+// partner-admin assignments give them now: assigned and not since removed,
+// matched on admin id or email.
+func TestSalesAdminCustomersFromAssignments(t *testing.T) {
+	w := whtest.Database(t)
+	ctx := context.Background()
+	if err := w.Exec(ctx, `INSERT INTO {db:Identifier}.partner_admin_assignments
+		(partner_id, customer_id, admin_id, name, email, role, action, changed_at, event_id) VALUES
+		('p1', 'c1', 'adm-7', 'Anna', 'anna@acme.example', 'sales_admin', 'assigned',   '2026-11-01 09:00:00', 'e1'),
+		('p1', 'c2', 'adm-7', 'Anna', 'anna@acme.example', 'sales_admin', 'assigned',   '2026-11-01 09:00:00', 'e2'),
+		('p1', 'c2', 'adm-7', 'Anna', 'anna@acme.example', 'sales_admin', 'unassigned', '2026-11-10 09:00:00', 'e3'),
+		('p1', 'c3', 'adm-8', 'Bert', 'bert@acme.example', 'sales_admin', 'assigned',   '2026-11-01 09:00:00', 'e4'),
+		('p2', 'c9', 'adm-7', 'Anna', 'anna@acme.example', 'sales_admin', 'assigned',   '2026-11-01 09:00:00', 'e5')`, nil); err != nil {
+		t.Fatal(err)
+	}
+	f := newAuthFixture(t)
+	cfg := f.cfg
+	cfg.Assignments = query.WarehouseAssignments(w, time.Minute)
+	creds, err := query.NewCredentials(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		sub  string
+		want string
+	}{
+		{"adm-7", "c1"},             // c2 was unassigned since; c9 is another partner's
+		{"anna@acme.example", "c1"}, // the same admin by email
+		{"adm-8", "c3"},
+		{"nobody", ""},
+	} {
+		tok := f.sign(t, with(with(good(), "role", "sales_admin"), "sub", tc.sub), jwa.HS256(), f.secret, "")
+		r := httptest.NewRequest(http.MethodGet, "/api/v1/x", nil)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		p, prob := creds.Authenticate(r)
+		if prob != nil {
+			t.Fatalf("%s: %s", tc.sub, prob.Detail)
+		}
+		if got := strings.Join(p.CustomerIDs, ","); got != tc.want || p.CustomerIDs == nil {
+			t.Errorf("%s: customers %q, want %q", tc.sub, got, tc.want)
+		}
+	}
+}

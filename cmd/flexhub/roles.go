@@ -203,6 +203,7 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 		}
 		var auth query.Authenticator = query.OpenAccess{}
 		if ac := c.authConfig(); ac.Enabled() {
+			ac.Assignments = query.WarehouseAssignments(w, 30*time.Second)
 			creds, err := query.NewCredentials(ac)
 			if err != nil {
 				return err
