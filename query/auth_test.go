@@ -21,6 +21,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwt"
 
 	"github.com/flexhub/flexhub/query"
+	"github.com/flexhub/flexhub/query/apitest"
 	"github.com/flexhub/flexhub/warehouse/whtest"
 )
 
@@ -270,5 +271,48 @@ func TestSalesAdminCustomersFromAssignments(t *testing.T) {
 		if got := strings.Join(p.CustomerIDs, ","); got != tc.want || p.CustomerIDs == nil {
 			t.Errorf("%s: customers %q, want %q", tc.sub, got, tc.want)
 		}
+	}
+}
+
+// Through the API: refused tokens are 401 problems on every route, with
+// WWW-Authenticate; a read-only admin's valid token reaches the route.
+func TestRefusedTokensAre401(t *testing.T) {
+	f := newAuthFixture(t)
+	creds, err := query.NewCredentials(f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := query.NewServer(query.Config{Logger: quietLog()}, query.Deps{Warehouse: whtest.Database(t), Auth: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &apitest.Client{Handler: srv.Handler()}
+	hs := func(c claims) string { return f.sign(t, c, jwa.HS256(), f.secret, "") }
+	for name, tok := range map[string]string{
+		"expired":        hs(with(good(), "exp", authNow.Add(-time.Hour).Unix())),
+		"wrong audience": hs(with(good(), "aud", "someone-else")),
+		"wrongly signed": f.sign(t, good(), jwa.RS256(), f.stranger, ""),
+		"unsigned":       "eyJhbGciOiJub25lIn0." + strings.TrimRight(b64([]byte(`{"sub":"x","role":"operator","iss":"https://idp.example","aud":"flexhub","exp":9999999999}`)), "=") + ".",
+	} {
+		for _, rt := range query.Routes() {
+			path := "/api/v1" + fill(rt.Pattern, "p1", "c1", "t1")
+			resp := api.Do(t, rt.Method, path, []byte("{}"), http.Header{"Authorization": {"Bearer " + tok}, "Content-Type": {"application/json"}})
+			if resp.Status != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("%s on %s %s: %d (WWW-Authenticate %q)", name, rt.Method, rt.Pattern, resp.Status, resp.Header.Get("WWW-Authenticate"))
+			}
+		}
+	}
+	resp := api.Get(t, "/api/v1/customers/c1/license-usage")
+	if resp.Status != http.StatusUnauthorized || !strings.Contains(string(resp.Body), "no credentials") {
+		t.Errorf("no token: %d %s", resp.Status, resp.Body)
+	}
+	ok := hs(with(good(), "role", "readonly_admin"))
+	resp = api.Do(t, http.MethodGet, "/api/v1/customers/c1/license-usage", nil, http.Header{"Authorization": {"Bearer " + ok}})
+	if resp.Status != http.StatusNotFound { // authenticated; no such customer in this database
+		t.Errorf("valid token: %d %s", resp.Status, resp.Body)
+	}
+	// The OpenAPI document needs no credentials.
+	if resp := api.Get(t, "/api/v1/openapi.json"); resp.Status != 200 {
+		t.Errorf("openapi.json: %d", resp.Status)
 	}
 }
