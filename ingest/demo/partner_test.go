@@ -39,24 +39,13 @@ func TestDemoOverviewShowsEveryStatusAndSection(t *testing.T) {
 	}
 	wh := whtest.Database(t)
 	ctx := context.Background()
-	dec := ingest.NewRegistry("flexhub.").NewDecoder()
-	batches := map[string]*warehouse.Batch{}
+	values := make([][]byte, len(p.buf))
 	for i, m := range p.buf {
-		ev, err := dec.Decode(m.Value)
-		if err != nil {
-			t.Fatalf("event %d: %v\n%s", i, err, m.Value)
-		}
-		if batches[ev.Type.Table] == nil {
-			batches[ev.Type.Table] = warehouse.MustBatch(ev.Type.Table, ev.Type.Columns)
-		}
-		ev.Encode(batches[ev.Type.Table])
+		values[i] = m.Value
 	}
-	for table, b := range batches {
-		if err := wh.Insert(ctx, b, ""); err != nil {
-			t.Fatalf("%s: %v", table, err)
-		}
+	if err := ingest.WriteEvents(ctx, wh, ingest.NewRegistry("flexhub."), values); err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d events into %d tables", len(p.buf), len(batches))
 	wk := rollup.NewWorker(wh, time.Minute, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, d := range []int{-21, -14, -7, 0} {
 		if err := wk.PartnerOverviewDays(ctx, today.AddDate(0, 0, d), today.AddDate(0, 0, d)); err != nil {
