@@ -19,13 +19,13 @@ ENGINE = Distributed('flexhub', 'flexhub', 'schema_migrations_local', rand());
 -- 0001_inventory
 CREATE TABLE IF NOT EXISTS `flexhub`.ingest_batches_local ON CLUSTER 'flexhub'
 (
-    consumer_group LowCardinality(String),
-    topic          LowCardinality(String),
-    partition      UInt32,
-    first_offset   UInt64,
-    last_offset    UInt64,
-    events         UInt32,
-    planned_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    consumer_group LowCardinality(String), -- Kafka consumer group of ingest
+    topic          LowCardinality(String), -- Kafka topic
+    partition      UInt32, -- Kafka partition
+    first_offset   UInt64, -- first offset of the planned batch
+    last_offset    UInt64, -- last offset of the planned batch
+    events         UInt32, -- events in the batch
+    planned_at     DateTime64(3, 'UTC') DEFAULT now64(3) -- when the batch was planned
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/ingest_batches_local', '{replica}', planned_at)
 ORDER BY (consumer_group, topic, partition, first_offset)
@@ -36,19 +36,19 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ingest_batches_local', rand());
 
 CREATE TABLE IF NOT EXISTS `flexhub`.ucm_cluster_syncs_local ON CLUSTER 'flexhub'
 (
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    cluster_id      String,
-    sync_id         String,
-    synced_at       DateTime64(3, 'UTC'),
-    cluster_name    String,
-    region          LowCardinality(String),
-    version         LowCardinality(String),
-    publisher       String,
-    user_count      UInt32,
-    device_count    UInt32,
-    event_id        String,
-    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    cluster_id      String, -- UCM cluster
+    sync_id         String, -- one inventory sync of a cluster
+    synced_at       DateTime64(3, 'UTC'), -- when the sync ran
+    cluster_name    String, -- cluster name as UCM reports it
+    region          LowCardinality(String), -- UCM-cloud data centre
+    version         LowCardinality(String), -- UCM version of the publisher
+    publisher       String, -- publisher node host name
+    user_count      UInt32, -- users the sync reported
+    device_count    UInt32, -- devices the sync reported
+    event_id        String, -- CloudEvents id of the event the row came from
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/ucm_cluster_syncs_local', '{replica}')
 PARTITION BY toYYYYMM(synced_at)
@@ -60,21 +60,21 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ucm_cluster_syncs_local', cityHash64
 
 CREATE TABLE IF NOT EXISTS `flexhub`.ucm_users_local ON CLUSTER 'flexhub'
 (
-    partner_id                   LowCardinality(String),
-    customer_id                  String,
-    cluster_id                   String,
-    sync_id                      String,
-    synced_at                    DateTime64(3, 'UTC'),
-    user_id                      String,
-    directory_number             String,
-    enterprise_directory_profile Bool,
-    snr                          Bool,
-    extension_mobility           Bool,
-    voicemail                    Bool,
-    mobile_uc_client             Bool,
-    tablet_uc_client             Bool,
-    event_id                     String,
-    ingested_at                  DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id                   LowCardinality(String), -- the partner reselling to the customer
+    customer_id                  String, -- the partner's customer (organisation)
+    cluster_id                   String, -- UCM cluster
+    sync_id                      String, -- one inventory sync of a cluster
+    synced_at                    DateTime64(3, 'UTC'), -- when the sync ran
+    user_id                      String, -- end user id in UCM
+    directory_number             String, -- personal directory number, empty when none
+    enterprise_directory_profile Bool, -- has a profile in the enterprise directory
+    snr                          Bool, -- single number reach configured
+    extension_mobility           Bool, -- uses extension mobility
+    voicemail                    Bool, -- has voicemail
+    mobile_uc_client             Bool, -- smartphone in the directory profile, configured for UC clients
+    tablet_uc_client             Bool, -- tablet configured for UC clients
+    event_id                     String, -- CloudEvents id of the event the row came from
+    ingested_at                  DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/ucm_users_local', '{replica}')
 PARTITION BY toYYYYMM(synced_at)
@@ -86,18 +86,18 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ucm_users_local', cityHash64(custome
 
 CREATE TABLE IF NOT EXISTS `flexhub`.ucm_devices_local ON CLUSTER 'flexhub'
 (
-    partner_id         LowCardinality(String),
-    customer_id        String,
-    cluster_id         String,
-    sync_id            String,
-    synced_at          DateTime64(3, 'UTC'),
-    device_id          String,
-    device_type        LowCardinality(String),
-    associated_user_id String,
-    telepresence       Bool,
-    location           LowCardinality(String),
-    event_id           String,
-    ingested_at        DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id         LowCardinality(String), -- the partner reselling to the customer
+    customer_id        String, -- the partner's customer (organisation)
+    cluster_id         String, -- UCM cluster
+    sync_id            String, -- one inventory sync of a cluster
+    synced_at          DateTime64(3, 'UTC'), -- when the sync ran
+    device_id          String, -- device name in UCM (e.g. SEP…)
+    device_type        LowCardinality(String), -- desk_phone, conference_phone, video_device, analog_adapter, softphone, mobile_client, tablet_client, telepresence
+    associated_user_id String, -- owner; empty for a shared endpoint
+    telepresence       Bool, -- registered as a TelePresence endpoint
+    location           LowCardinality(String), -- where a shared endpoint stands
+    event_id           String, -- CloudEvents id of the event the row came from
+    ingested_at        DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/ucm_devices_local', '{replica}')
 PARTITION BY toYYYYMM(synced_at)
@@ -109,14 +109,14 @@ ENGINE = Distributed('flexhub', 'flexhub', 'ucm_devices_local', cityHash64(custo
 
 CREATE TABLE IF NOT EXISTS `flexhub`.license_usage_daily_local ON CLUSTER 'flexhub'
 (
-    day           Date,
-    partner_id    LowCardinality(String),
-    customer_id   String,
-    cluster_id    String,
-    license_type  LowCardinality(String),
-    consumed      UInt32,
-    sync_id       String,
-    computed_at   DateTime64(3, 'UTC')
+    day           Date, -- calendar day (UTC)
+    partner_id    LowCardinality(String), -- the partner reselling to the customer
+    customer_id   String, -- the partner's customer (organisation)
+    cluster_id    String, -- UCM cluster
+    license_type  LowCardinality(String), -- license type code
+    consumed      UInt32, -- licenses consumed that day
+    sync_id       String, -- the sync the figure comes from
+    computed_at   DateTime64(3, 'UTC') -- when the rollup computed the row (the newest wins)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/license_usage_daily_local', '{replica}', computed_at)
 PARTITION BY toYYYYMM(day)
@@ -127,9 +127,9 @@ ENGINE = Distributed('flexhub', 'flexhub', 'license_usage_daily_local', cityHash
 
 CREATE TABLE IF NOT EXISTS `flexhub`.rollup_watermarks_local ON CLUSTER 'flexhub'
 (
-    rollup      LowCardinality(String),
-    watermark   DateTime64(3, 'UTC'),
-    updated_at  DateTime64(3, 'UTC') DEFAULT now64(3)
+    rollup      LowCardinality(String), -- rollup name
+    watermark   DateTime64(3, 'UTC'), -- ingested_at up to which the rollup has processed
+    updated_at  DateTime64(3, 'UTC') DEFAULT now64(3) -- when the watermark moved
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/rollup_watermarks_local', '{replica}', updated_at)
 ORDER BY rollup;
@@ -140,16 +140,16 @@ ENGINE = Distributed('flexhub', 'flexhub', 'rollup_watermarks_local', rand());
 -- 0002_commerce
 CREATE TABLE IF NOT EXISTS `flexhub`.customer_versions_local ON CLUSTER 'flexhub'
 (
-    partner_id          LowCardinality(String),
-    customer_id         String,
-    name                String,
-    managed_by          LowCardinality(String),
-    products            Array(LowCardinality(String)),
-    provisioning_status LowCardinality(String),
-    added_at            DateTime64(3, 'UTC'),
-    updated_at          DateTime64(3, 'UTC'),
-    event_id            String,
-    ingested_at         DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id          LowCardinality(String), -- the partner reselling to the customer
+    customer_id         String, -- the partner's customer (organisation)
+    name                String, -- organisation name
+    managed_by          LowCardinality(String), -- partner (own organisation) or external (managed as external administrator)
+    products            Array(LowCardinality(String)), -- products ordered
+    provisioning_status LowCardinality(String), -- provisioning of the UCM clusters
+    added_at            DateTime64(3, 'UTC'), -- when the customer was added to the partner
+    updated_at          DateTime64(3, 'UTC'), -- when this version took effect (the latest wins)
+    event_id            String, -- CloudEvents id of the event the row came from
+    ingested_at         DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/customer_versions_local', '{replica}')
 ORDER BY (partner_id, customer_id, updated_at)
@@ -160,23 +160,23 @@ ENGINE = Distributed('flexhub', 'flexhub', 'customer_versions_local', cityHash64
 
 CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions_local ON CLUSTER 'flexhub'
 (
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    subscription_id String,
-    order_id        String,
-    product         LowCardinality(String),
-    flex_model      LowCardinality(String),
-    trial           Bool,
-    status          LowCardinality(String),
-    start_date      Date,
-    end_date        Nullable(Date),
-    renewal_date    Nullable(Date),
-    auto_renew      Bool,
-    licenses        Map(LowCardinality(String), UInt32),
-    invoice_ref     String,
-    changed_at      DateTime64(3, 'UTC'),
-    event_id        String,
-    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3)
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- subscription id (the order's transaction id), or the trial id
+    order_id        String, -- the order that made this version
+    product         LowCardinality(String), -- ucm_flex, meetings, calling, realtime_translation
+    flex_model      LowCardinality(String), -- flex2, flex3_nu, flex3_ea for ucm_flex; empty otherwise
+    trial           Bool, -- a trial rather than a paid subscription
+    status          LowCardinality(String), -- active, suspended, pending_order_setup, cancelled, expired
+    start_date      Date, -- first day of the term
+    end_date        Nullable(Date), -- last day of the term; NULL when open-ended
+    renewal_date    Nullable(Date), -- next automatic renewal
+    auto_renew      Bool, -- renews automatically
+    licenses        Map(LowCardinality(String), UInt32), -- purchased quantity per license type
+    invoice_ref     String, -- invoice reference
+    changed_at      DateTime64(3, 'UTC'), -- when this version took effect (the latest at or before a moment is in force)
+    event_id        String, -- CloudEvents id of the event the row came from
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3) -- when ingest wrote the row (drives the rollups' watermarks)
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/subscription_versions_local', '{replica}')
 ORDER BY (partner_id, customer_id, subscription_id, changed_at)
@@ -188,17 +188,17 @@ ENGINE = Distributed('flexhub', 'flexhub', 'subscription_versions_local', cityHa
 -- 0003_flex
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_cluster_daily_local ON CLUSTER 'flexhub'
 (
-    day           Date,
-    partner_id    LowCardinality(String),
-    customer_id   String,
-    cluster_id    String,
-    cluster_name  String,
-    region        LowCardinality(String),
-    sync_id       String,
-    synced_at     DateTime64(3, 'UTC'),
-    snapshot_day  Date,
-    classes       Map(LowCardinality(String), UInt32),
-    computed_at   DateTime64(3, 'UTC')
+    day           Date, -- calendar day (UTC)
+    partner_id    LowCardinality(String), -- the partner reselling to the customer
+    customer_id   String, -- the partner's customer (organisation)
+    cluster_id    String, -- UCM cluster
+    cluster_name  String, -- the cluster's name at the snapshot
+    region        LowCardinality(String), -- data centre of the cluster
+    sync_id       String, -- the snapshot (completed sync) that counts that day
+    synced_at     DateTime64(3, 'UTC'), -- when that snapshot was taken
+    snapshot_day  Date, -- the snapshot's day; earlier than day when carried forward
+    classes       Map(LowCardinality(String), UInt32), -- users or devices matched per decision-table rule (U1, U2, U3, D1, D2, D4)
+    computed_at   DateTime64(3, 'UTC') -- the rollup pass that wrote the row (the newest wins)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_cluster_daily_local', '{replica}', computed_at)
 PARTITION BY toYYYYMM(day)
@@ -209,18 +209,18 @@ ENGINE = Distributed('flexhub', 'flexhub', 'flex_cluster_daily_local', cityHash6
 
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily_local ON CLUSTER 'flexhub'
 (
-    day             Date,
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    subscription_id String,
-    flex_model      LowCardinality(String),
-    license_type    LowCardinality(String),
-    purchased       UInt32,
-    consumed        UInt32,
-    overage         UInt32,
-    attributed      Bool,
-    computed_at     DateTime64(3, 'UTC'),
-    is_deleted      UInt8
+    day             Date, -- calendar day (UTC)
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- Flex subscription; '' for consumption without one
+    flex_model      LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    license_type    LowCardinality(String), -- KW, CA, TP, PRO, ENH or ACC
+    purchased       UInt32, -- quantity in force that day
+    consumed        UInt32, -- licenses the customer's clusters consume that day
+    overage         UInt32, -- max(0, consumed - purchased)
+    attributed      Bool, -- this subscription carries the customer's consumption that day
+    computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted      UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_daily_local', '{replica}', computed_at, is_deleted)
 PARTITION BY toYYYYMM(day)
@@ -231,20 +231,20 @@ ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_daily_local', cityHash64(
 
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_daily_local ON CLUSTER 'flexhub'
 (
-    day               Date,
-    partner_id        LowCardinality(String),
-    customer_id       String,
-    subscription_id   String,
-    flex_model        LowCardinality(String),
-    purchased         UInt32,
-    consumed          UInt32,
-    overage           UInt32,
-    overage_types     Array(LowCardinality(String)),
-    ea_below_minimum  Bool,
-    status            LowCardinality(String),
-    attributed        Bool,
-    computed_at       DateTime64(3, 'UTC'),
-    is_deleted        UInt8
+    day               Date, -- calendar day (UTC)
+    partner_id        LowCardinality(String), -- the partner reselling to the customer
+    customer_id       String, -- the partner's customer (organisation)
+    subscription_id   String, -- Flex subscription; '' for consumption without one
+    flex_model        LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    purchased         UInt32, -- total purchased in force over the license types
+    consumed          UInt32, -- total consumed over the license types
+    overage           UInt32, -- total overage over the license types
+    overage_types     Array(LowCardinality(String)), -- license types in overage
+    ea_below_minimum  Bool, -- an EA with fewer than 1000 KW purchased
+    status            LowCardinality(String), -- compliant, overage, below_minimum, no_subscription
+    attributed        Bool, -- this subscription carries the customer's consumption that day
+    computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted        UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_subscription_daily_local', '{replica}', computed_at, is_deleted)
 PARTITION BY toYYYYMM(day)
@@ -255,20 +255,20 @@ ENGINE = Distributed('flexhub', 'flexhub', 'flex_subscription_daily_local', city
 
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_weekly_local ON CLUSTER 'flexhub'
 (
-    week            Date,
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    subscription_id String,
-    flex_model      LowCardinality(String),
-    license_type    LowCardinality(String),
-    days            UInt8,
-    consumed_peak   UInt32,
-    consumed_latest UInt32,
-    purchased       UInt32,
-    overage_peak    UInt32,
-    overage_days    UInt8,
-    computed_at     DateTime64(3, 'UTC'),
-    is_deleted      UInt8
+    week            Date, -- the week's Sunday
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- Flex subscription; '' for consumption without one
+    flex_model      LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    license_type    LowCardinality(String), -- KW, CA, TP, PRO, ENH or ACC
+    days            UInt8, -- days of the week with figures
+    consumed_peak   UInt32, -- the week's highest daily consumption
+    consumed_latest UInt32, -- consumption on the week's last day with figures
+    purchased       UInt32, -- quantity in force on that day
+    overage_peak    UInt32, -- the week's worst daily overage
+    overage_days    UInt8, -- days in overage
+    computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted      UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_weekly_local', '{replica}', computed_at, is_deleted)
 PARTITION BY toYYYYMM(week)
@@ -279,19 +279,19 @@ ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_weekly_local', cityHash64
 
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_window_local ON CLUSTER 'flexhub'
 (
-    as_of             Date,
-    days              UInt8,
-    partner_id        LowCardinality(String),
-    customer_id       String,
-    subscription_id   String,
-    flex_model        LowCardinality(String),
-    purchased         UInt32,
-    consumed          UInt32,
-    overage           UInt32,
-    ea_below_minimum  Bool,
-    status            LowCardinality(String),
-    computed_at       DateTime64(3, 'UTC'),
-    is_deleted        UInt8
+    as_of             Date, -- the window's last day (the rollup's today)
+    days              UInt8, -- the window's length in days
+    partner_id        LowCardinality(String), -- the partner reselling to the customer
+    customer_id       String, -- the partner's customer (organisation)
+    subscription_id   String, -- Flex subscription; '' for consumption without one
+    flex_model        LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    purchased         UInt32, -- total purchased on the window's last day with figures
+    consumed          UInt32, -- the peak daily total consumption
+    overage           UInt32, -- the worst day's total overage
+    ea_below_minimum  Bool, -- an EA with fewer than 1000 KW purchased on the last day
+    status            LowCardinality(String), -- overage if any day was over, else the last day's status
+    computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted        UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_subscription_window_local', '{replica}', computed_at, is_deleted)
 PARTITION BY as_of
@@ -300,4 +300,196 @@ TTL as_of + INTERVAL 3 DAY;
 
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_window ON CLUSTER 'flexhub' AS `flexhub`.flex_subscription_window_local
 ENGINE = Distributed('flexhub', 'flexhub', 'flex_subscription_window_local', cityHash64(customer_id));
+
+-- 0004_partner
+CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events_local ON CLUSTER 'flexhub'
+(
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- the subscription or trial the license comes from
+    product         LowCardinality(String), -- meetings, calling, realtime_translation
+    user_id         String, -- the user
+    action          LowCardinality(String), -- assigned or unassigned
+    changed_at      DateTime64(3, 'UTC'), -- when (the latest change of a user is the state)
+    event_id        String, -- CloudEvents id of the event the row came from
+    ingested_at     DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/license_assignment_events_local', '{replica}')
+ORDER BY (partner_id, customer_id, subscription_id, user_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events ON CLUSTER 'flexhub' AS `flexhub`.license_assignment_events_local
+ENGINE = Distributed('flexhub', 'flexhub', 'license_assignment_events_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.usage_activity_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner reselling to the customer
+    customer_id String, -- the partner's customer (organisation)
+    user_id     String, -- the user
+    product     LowCardinality(String), -- meetings or calling
+    day         Date, -- the UTC day the user was active
+    event_id    String, -- CloudEvents id of the event the row came from
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/usage_activity_local', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id, product, user_id)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.usage_activity ON CLUSTER 'flexhub' AS `flexhub`.usage_activity_local
+ENGINE = Distributed('flexhub', 'flexhub', 'usage_activity_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.admin_sign_ins_local ON CLUSTER 'flexhub'
+(
+    partner_id   LowCardinality(String), -- the partner reselling to the customer
+    customer_id  String, -- the partner's customer (organisation)
+    admin_id     String, -- the customer's administrator
+    signed_in_at DateTime64(3, 'UTC'), -- when
+    event_id     String, -- CloudEvents id of the event the row came from
+    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/admin_sign_ins_local', '{replica}')
+ORDER BY (partner_id, customer_id, signed_in_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.admin_sign_ins ON CLUSTER 'flexhub' AS `flexhub`.admin_sign_ins_local
+ENGINE = Distributed('flexhub', 'flexhub', 'admin_sign_ins_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_admin_assignments_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner
+    customer_id String, -- the customer the admin manages
+    admin_id    String, -- the partner admin
+    name        String, -- display name
+    email       String, -- email address
+    role        LowCardinality(String), -- full_admin, full_sales_admin, sales_admin, readonly_admin
+    action      LowCardinality(String), -- assigned or unassigned (the latest change of an admin is the state)
+    changed_at  DateTime64(3, 'UTC'), -- when
+    event_id    String, -- CloudEvents id of the event the row came from
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3), -- when ingest wrote the row (drives the rollups' watermarks)
+    INDEX ingested ingested_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/partner_admin_assignments_local', '{replica}')
+ORDER BY (partner_id, customer_id, admin_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_admin_assignments ON CLUSTER 'flexhub' AS `flexhub`.partner_admin_assignments_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_admin_assignments_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_tag_changes_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner owning the tag
+    tag_id      String, -- tag-<uuid>
+    name        String, -- the tag's name from this change on
+    deleted     Bool, -- deleted by this change
+    changed_at  DateTime64(3, 'UTC'), -- when (the API's clock)
+    changed_by  String, -- the subject of the caller who changed it
+    recorded_at DateTime64(6, 'UTC') DEFAULT now64(6) -- when written; orders changes within one millisecond
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/partner_tag_changes_local', '{replica}')
+ORDER BY (partner_id, tag_id, changed_at);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_tag_changes ON CLUSTER 'flexhub' AS `flexhub`.partner_tag_changes_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_tag_changes_local', cityHash64(partner_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_tag_changes_local ON CLUSTER 'flexhub'
+(
+    partner_id  LowCardinality(String), -- the partner owning the tag
+    customer_id String, -- the customer
+    tag_id      String, -- the tag
+    attached    Bool, -- attached (true) or detached (false) by this change
+    changed_at  DateTime64(3, 'UTC'), -- when (the API's clock)
+    changed_by  String, -- the subject of the caller who changed it
+    recorded_at DateTime64(6, 'UTC') DEFAULT now64(6) -- when written; orders changes within one millisecond
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/customer_tag_changes_local', '{replica}')
+ORDER BY (partner_id, customer_id, tag_id, changed_at);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.customer_tag_changes ON CLUSTER 'flexhub' AS `flexhub`.customer_tag_changes_local
+ENGINE = Distributed('flexhub', 'flexhub', 'customer_tag_changes_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_subscription_daily_local ON CLUSTER 'flexhub'
+(
+    day                 Date, -- the day whose end the row describes
+    partner_id          LowCardinality(String), -- the partner
+    customer_id         String, -- the customer
+    customer_name       String, -- the customer's name that day
+    subscription_id     String, -- the subscription or trial
+    product             LowCardinality(String), -- ucm_flex, meetings, calling, realtime_translation
+    trial               Bool, -- a trial
+    status              LowCardinality(String), -- status of the version in force
+    live                Bool, -- active, suspended or pending order setup, and not ended (README: Partner overview)
+    auto_renew          Bool, -- renews automatically
+    start_date          Date, -- first day of the term
+    end_date            Nullable(Date), -- last day of the term
+    renewal_date        Nullable(Date), -- the next automatic renewal (the day after the end when not given)
+    added_on            Date, -- the earlier of its first start date and the day it was first known
+    total               UInt32, -- purchased licenses
+    assigned            UInt32, -- users holding one of its licenses at the end of the day
+    assigned_week_ago   UInt32, -- the same 7 days earlier
+    used                UInt32, -- holders active in the product in the 7 days ending that day
+    used_week_ago       UInt32, -- the same 7 days earlier
+    used_3m             UInt32, -- users active in the product in the 3 months ending that day while holding one of its licenses in them
+    peer_assigned_pct   Nullable(Float64), -- median assigned share (%) of comparable subscriptions; NULL when not compared
+    in_recently_added   Bool, -- in the set recently added (0 to 90 days)
+    in_expiring         Bool, -- in the set expiring within 90 days
+    in_renewing         Bool, -- in the set renewing within 90 days
+    in_low_allocation   Bool, -- in the set low license allocation
+    in_over_limit       Bool, -- in the set over the license limit
+    computed_at         DateTime64(3, 'UTC') -- when the rollup computed the row (the latest wins)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/partner_subscription_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id, subscription_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_subscription_daily ON CLUSTER 'flexhub' AS `flexhub`.partner_subscription_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_subscription_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_customer_daily_local ON CLUSTER 'flexhub'
+(
+    day                 Date, -- the day whose end the row describes
+    partner_id          LowCardinality(String), -- the partner
+    customer_id         String, -- the customer
+    name                String, -- organisation name that day
+    managed_by          LowCardinality(String), -- partner or external
+    products            Array(LowCardinality(String)), -- products ordered
+    added_at            DateTime64(3, 'UTC'), -- when the customer was added to the partner
+    status              LowCardinality(String), -- the first of statuses
+    statuses            Array(LowCardinality(String)), -- every status that holds, in precedence order
+    status_rank         UInt8, -- position of status in the precedence (1 = suspended … 8 = subscription)
+    has_subscription    Bool, -- an active subscription is live
+    has_trial           Bool, -- an active trial is live
+    last_admin_sign_in  Nullable(DateTime64(3, 'UTC')), -- the customer's admins' latest sign-in by then
+    computed_at         DateTime64(3, 'UTC') -- when the rollup computed the row (the latest wins)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/partner_customer_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, day, customer_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.partner_customer_daily ON CLUSTER 'flexhub' AS `flexhub`.partner_customer_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'partner_customer_daily_local', cityHash64(customer_id));
+
+-- 0006_access
+CREATE TABLE IF NOT EXISTS `flexhub`.audit_log_local ON CLUSTER 'flexhub'
+(
+    at           DateTime64(3, 'UTC'), -- when the action was taken
+    subject      String, -- who: the token subject or apikey:<name>
+    role         LowCardinality(String), -- the role they acted in
+    partner_id   LowCardinality(String), -- the partner the action concerns
+    action       LowCardinality(String), -- report.download, tag.create, tag.rename, tag.delete, tag.attach, tag.detach, sql.run
+    customer_ids Array(String), -- the customers the action concerned
+    period_from  Nullable(Date), -- first day of a downloaded report
+    period_to    Nullable(Date), -- last day of a downloaded report
+    detail       String, -- JSON: format, tag, statement, …
+    request_id   String -- X-Request-Id of the request
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/audit_log_local', '{replica}')
+PARTITION BY toYYYYMM(at)
+ORDER BY (partner_id, at, subject);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.audit_log ON CLUSTER 'flexhub' AS `flexhub`.audit_log_local
+ENGINE = Distributed('flexhub', 'flexhub', 'audit_log_local', rand());
 

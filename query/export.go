@@ -186,14 +186,14 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, req reportR
 	w.Header().Set("Content-Type", contentTypes[req.format])
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="flex-usage-%s-%s-%s.%s"`,
 		who, req.period.From.Format("20060102"), req.period.To.Format("20060102"), req.format))
-	var tw tableWriter
+	var tw reportWriter
 	switch req.format {
 	case "csv":
-		tw = newCSVWriter(w, req.lang)
+		tw = newReportCSV(w, req.lang)
 	case "parquet":
-		tw = newParquetWriter(w, req.lang)
+		tw = newReportParquet(w, req.lang)
 	default:
-		x, err := newXLSXWriter(w, req.lang)
+		x, err := newReportXLSX(w, req.lang)
 		if err != nil {
 			writeProblem(w, r, s.warehouseProblem(r, err))
 			return

@@ -19,9 +19,9 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// tableWriter writes report tables in one format. Values handed to Row
+// reportWriter writes report tables in one format. Values handed to Row
 // are string, int64, bool, time.Time (a day) or nil (empty).
-type tableWriter interface {
+type reportWriter interface {
 	Begin(t exportTable) error
 	Row(vals []any) error
 	End() error
@@ -30,20 +30,20 @@ type tableWriter interface {
 	Close(defs []exportTable) error
 }
 
-// csvWriter writes one table as CSV, straight to the response.
-type csvWriter struct {
+// reportCSV writes one table as CSV, straight to the response.
+type reportCSV struct {
 	buf  *bufio.Writer
 	w    *csv.Writer
 	lang string
 	rec  []string
 }
 
-func newCSVWriter(out io.Writer, lang string) *csvWriter {
+func newReportCSV(out io.Writer, lang string) *reportCSV {
 	buf := bufio.NewWriterSize(out, 64<<10)
-	return &csvWriter{buf: buf, w: csv.NewWriter(buf), lang: lang}
+	return &reportCSV{buf: buf, w: csv.NewWriter(buf), lang: lang}
 }
 
-func (c *csvWriter) Begin(t exportTable) error {
+func (c *reportCSV) Begin(t exportTable) error {
 	c.rec = make([]string, len(t.Columns))
 	for i, col := range t.Columns {
 		c.rec[i] = col.header(c.lang)
@@ -51,7 +51,7 @@ func (c *csvWriter) Begin(t exportTable) error {
 	return c.w.Write(c.rec)
 }
 
-func (c *csvWriter) Row(vals []any) error {
+func (c *reportCSV) Row(vals []any) error {
 	for i, v := range vals {
 		switch x := v.(type) {
 		case nil:
@@ -71,13 +71,13 @@ func (c *csvWriter) Row(vals []any) error {
 	return c.w.Write(c.rec)
 }
 
-func (c *csvWriter) End() error { c.w.Flush(); return c.w.Error() }
+func (c *reportCSV) End() error { c.w.Flush(); return c.w.Error() }
 
-func (c *csvWriter) Close([]exportTable) error { return c.buf.Flush() }
+func (c *reportCSV) Close([]exportTable) error { return c.buf.Flush() }
 
-// parquetWriter writes one table as Parquet with arrow, a record batch (and
+// reportParquet writes one table as Parquet with arrow, a record batch (and
 // row group) per parquetBatch rows, so memory stays bounded.
-type parquetWriter struct {
+type reportParquet struct {
 	out    io.Writer
 	lang   string
 	fw     *pqarrow.FileWriter
@@ -89,11 +89,11 @@ type parquetWriter struct {
 
 const parquetBatch = 64 << 10
 
-func newParquetWriter(out io.Writer, lang string) *parquetWriter {
-	return &parquetWriter{out: out, lang: lang}
+func newReportParquet(out io.Writer, lang string) *reportParquet {
+	return &reportParquet{out: out, lang: lang}
 }
 
-func (p *parquetWriter) Begin(t exportTable) error {
+func (p *reportParquet) Begin(t exportTable) error {
 	fields := make([]arrow.Field, len(t.Columns))
 	p.kinds = make([]colKind, len(t.Columns))
 	for i, c := range t.Columns {
@@ -125,7 +125,7 @@ func (p *parquetWriter) Begin(t exportTable) error {
 	return nil
 }
 
-func (p *parquetWriter) Row(vals []any) error {
+func (p *reportParquet) Row(vals []any) error {
 	for i, v := range vals {
 		b := p.rb.Field(i)
 		if v == nil {
@@ -152,7 +152,7 @@ func (p *parquetWriter) Row(vals []any) error {
 	return nil
 }
 
-func (p *parquetWriter) flush() error {
+func (p *reportParquet) flush() error {
 	if p.rows == 0 {
 		return nil
 	}
@@ -165,7 +165,7 @@ func (p *parquetWriter) flush() error {
 	return nil
 }
 
-func (p *parquetWriter) End() error {
+func (p *reportParquet) End() error {
 	if err := p.flush(); err != nil {
 		return err
 	}
@@ -173,12 +173,12 @@ func (p *parquetWriter) End() error {
 	return p.fw.Close()
 }
 
-func (p *parquetWriter) Close([]exportTable) error { return nil }
+func (p *reportParquet) Close([]exportTable) error { return nil }
 
-// xlsxWriter writes every table as a sheet with excelize's stream writer
+// reportXLSX writes every table as a sheet with excelize's stream writer
 // (rows spill to a temporary file, not memory), then a sheet defining
 // every column, then the workbook to out.
-type xlsxWriter struct {
+type reportXLSX struct {
 	out      io.Writer
 	lang     string
 	f        *excelize.File
@@ -191,7 +191,7 @@ type xlsxWriter struct {
 	colTypes []exportColumn
 }
 
-func newXLSXWriter(out io.Writer, lang string) (*xlsxWriter, error) {
+func newReportXLSX(out io.Writer, lang string) (*reportXLSX, error) {
 	f := excelize.NewFile()
 	// Deflate at its fastest level: a few percent larger, several times
 	// faster on a large daily sheet.
@@ -202,7 +202,7 @@ func newXLSXWriter(out io.Writer, lang string) (*xlsxWriter, error) {
 		})
 		return zw
 	})
-	x := &xlsxWriter{out: out, lang: lang, f: f, first: true}
+	x := &reportXLSX{out: out, lang: lang, f: f, first: true}
 	var err error
 	if x.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: strPtr("yyyy-mm-dd")}); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
@@ -215,7 +215,7 @@ func newXLSXWriter(out io.Writer, lang string) (*xlsxWriter, error) {
 
 func strPtr(s string) *string { return &s }
 
-func (x *xlsxWriter) Begin(t exportTable) error {
+func (x *reportXLSX) Begin(t exportTable) error {
 	name := t.name(x.lang)
 	if x.first {
 		if err := x.f.SetSheetName("Sheet1", name); err != nil {
@@ -249,7 +249,7 @@ func (x *xlsxWriter) Begin(t exportTable) error {
 	return x.setRow(head)
 }
 
-func (x *xlsxWriter) setRow(vals []any) error {
+func (x *reportXLSX) setRow(vals []any) error {
 	cell, err := excelize.CoordinatesToCellName(1, x.row)
 	if err != nil {
 		return err
@@ -260,7 +260,7 @@ func (x *xlsxWriter) setRow(vals []any) error {
 	return nil
 }
 
-func (x *xlsxWriter) Row(vals []any) error {
+func (x *reportXLSX) Row(vals []any) error {
 	x.row++
 	if x.row > excelize.TotalRows {
 		return fmt.Errorf("xlsx: more than %d rows in a sheet; choose a shorter period or fewer customers", excelize.TotalRows-1)
@@ -282,7 +282,7 @@ func (x *xlsxWriter) Row(vals []any) error {
 	return x.setRow(x.cells)
 }
 
-func (x *xlsxWriter) End() error {
+func (x *reportXLSX) End() error {
 	if err := x.sw.Flush(); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
@@ -291,7 +291,7 @@ func (x *xlsxWriter) End() error {
 
 // Close adds the definitions sheet (sheet, column, definition) and writes
 // the workbook.
-func (x *xlsxWriter) Close(defs []exportTable) error {
+func (x *reportXLSX) Close(defs []exportTable) error {
 	name := "Definitions"
 	head := []string{"Sheet", "Column", "Definition"}
 	if x.lang == "nl" {

@@ -31,8 +31,8 @@ var flexPartnerReportLicensesSQL string
 var partnerReportSorts = []string{"customer_name", "subscription_id", "flex_model", "status", "purchased", "consumed", "overage"}
 
 const (
-	defaultPageSize = 50
-	maxPageSize     = 500
+	flexDefaultPageSize = 50
+	flexMaxPageSize     = 500
 )
 
 // ReportLicense is one license type of a subscription in the report.
@@ -139,7 +139,7 @@ func (s *Server) partnerLicenseUsage(w http.ResponseWriter, r *http.Request) {
 	if order != "" && order != "asc" && order != "desc" {
 		errs.add("order", "want asc or desc, got "+strconv.Quote(order))
 	}
-	limit := parseInt(r, "limit", defaultPageSize, 1, maxPageSize, &errs)
+	limit := parseInt(r, "limit", flexDefaultPageSize, 1, flexMaxPageSize, &errs)
 	offset := parseInt(r, "offset", 0, 0, 1_000_000, &errs)
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)

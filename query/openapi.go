@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -49,6 +50,7 @@ func buildSpec() ([]byte, error) {
 			return nil, err
 		}
 	}
+	addCommonResponses(doc)
 	out, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("query: openapi document: %w", err)
@@ -78,4 +80,47 @@ func mergeSpec(doc, part map[string]any, file string, depth int) error {
 		}
 	}
 	return nil
+}
+
+// commonResponses can answer any authenticated operation: no or bad
+// credentials, a role without the permission, too many requests, a
+// warehouse out of time. They are added to every operation under /api/v1
+// that does not document them itself, so the document stays complete as
+// routes are added.
+var commonResponses = map[string]string{
+	"401": "Unauthenticated",
+	"403": "Forbidden",
+	"429": "RateLimited",
+	"503": "Unavailable",
+}
+
+func addCommonResponses(doc map[string]any) {
+	paths, _ := doc["paths"].(map[string]any)
+	for path, item := range paths {
+		if !strings.HasPrefix(path, "/api/v1/") || path == "/api/v1/openapi.json" {
+			continue
+		}
+		ops, _ := item.(map[string]any)
+		for method, op := range ops {
+			o, ok := op.(map[string]any)
+			if !ok || method == "parameters" {
+				continue
+			}
+			responses, _ := o["responses"].(map[string]any)
+			if responses == nil {
+				responses = map[string]any{}
+				o["responses"] = responses
+			}
+			for code, name := range commonResponses {
+				if _, ok := responses[code]; !ok {
+					responses[code] = map[string]any{"$ref": "#/components/responses/" + name}
+				}
+			}
+			// A path naming a partner or customer answers 404 for one the
+			// caller may not see.
+			if _, ok := responses["404"]; !ok && strings.Contains(path, "{") {
+				responses["404"] = map[string]any{"$ref": "#/components/responses/NotFound"}
+			}
+		}
+	}
 }

@@ -91,8 +91,12 @@ func checkKnownParams(r *http.Request, errs *paramErrors, known ...string) {
 		}
 	}
 	slices.Sort(unknown)
+	takes := "this route takes no parameters"
+	if len(known) > 0 {
+		takes = "this route takes " + strings.Join(known, ", ")
+	}
 	for _, k := range unknown {
-		errs.add(k, "unknown parameter; this route takes "+strings.Join(known, ", "))
+		errs.add(k, "unknown parameter; "+takes)
 	}
 }
 

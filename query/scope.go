@@ -86,6 +86,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, prob := s.deps.Auth.Authenticate(r)
 		if prob != nil {
+			if prob.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="flexhub", error="invalid_token"`)
+			}
 			writeProblem(w, r, prob)
 			return
 		}

@@ -29,6 +29,12 @@ type Config struct {
 	MaxEventsBodyBytes int64
 	// MaxEventsPerRequest bounds how many events one POST carries.
 	MaxEventsPerRequest int
+	// SQLLimits bound ad-hoc SQL (POST /api/v1/sql).
+	SQLLimits SQLLimits
+	// RateLimit is how many requests a second one principal may make
+	// (bursts of RateBurst); 0 turns rate limiting off.
+	RateLimit float64
+	RateBurst int
 	// Now is the clock (tests pin it); nil is time.Now.
 	Now func() time.Time
 	// Logger; nil is slog.Default().
@@ -50,6 +56,12 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.SQLLimits == (SQLLimits{}) {
+		c.SQLLimits = DefaultSQLLimits
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = max(1, int(2*c.RateLimit))
 	}
 }
 
@@ -93,6 +105,7 @@ type Server struct {
 	log     *slog.Logger
 	latency *prometheus.HistogramVec
 	spec    []byte
+	limiter *rateLimiter // nil: no rate limit
 }
 
 // NewServer builds the API.
@@ -114,6 +127,9 @@ func NewServer(cfg Config, deps Deps) (*Server, error) {
 			Help:    "API request latency by route pattern, method and status.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"route", "method", "status"}),
+	}
+	if cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.RateLimit, cfg.RateBurst, cfg.Now)
 	}
 	if err := deps.Metrics.Register(s.latency); err != nil {
 		return nil, fmt.Errorf("query: register metrics: %w", err)
@@ -138,18 +154,60 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(s.timeout)
 		r.Get("/openapi.json", s.openapi)
-		// Every route below declares the permission it needs (access.go).
 		r.Group(func(r chi.Router) {
-			r.Use(s.authenticate)
-			r.With(s.allow(IngestEvents)).Post("/events", s.postEvents)
-			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/license-usage", s.licenseUsage)
-			r.With(s.allow(ViewCustomer)).Get("/customers/{customer_id}/clusters", s.customerClusters)
-			r.With(s.allow(ExportReport)).Get("/customers/{customer_id}/license-usage/report", s.customerReport)
-			r.With(s.allow(ViewPartner)).Get("/partners/{partner_id}/license-usage", s.partnerLicenseUsage)
-			r.With(s.allow(ExportReport)).Get("/partners/{partner_id}/license-usage/report", s.partnerReport)
+			r.Use(s.authenticate, s.limit)
+			for _, rt := range s.routes() {
+				r.With(s.allow(rt.Perm)).Method(rt.Method, rt.Pattern, rt.handler)
+			}
 		})
 	})
 	return r
+}
+
+// Route is one authenticated API route and the permission it needs.
+type Route struct {
+	Method, Pattern string // pattern under /api/v1
+	Perm            Permission
+	handler         http.HandlerFunc
+}
+
+// routes is every authenticated route under /api/v1. The permission is
+// declared here, next to the route, and granted by the role table
+// (access.go); the README's role × endpoint matrix is generated from it.
+func (s *Server) routes() []Route {
+	return []Route{
+		{"POST", "/events", IngestEvents, s.postEvents},
+		// Flex license usage (flex.go, flex_partner.go, export.go).
+		{"GET", "/customers/{customer_id}/license-usage", ViewCustomer, s.licenseUsage},
+		{"GET", "/customers/{customer_id}/clusters", ViewCustomer, s.customerClusters},
+		{"GET", "/customers/{customer_id}/license-usage/report", ExportReport, s.customerReport},
+		{"GET", "/partners/{partner_id}/license-usage", ViewPartner, s.partnerLicenseUsage},
+		{"GET", "/partners/{partner_id}/license-usage/report", ExportReport, s.partnerReport},
+		{"GET", "/audit", ReadAudit, s.auditLog},
+		{"POST", "/sql", RunSQL, s.runSQL},
+		{"GET", "/sql/dictionary", RunSQL, s.dictionary},
+		// The partner overview (partner.go, partner_customers.go, tags.go).
+		{"GET", "/partners/{partner_id}/customers", ViewPartner, s.partnerCustomers},
+		{"GET", "/partners/{partner_id}/overview/kpis", ViewPartner, s.overviewKPIs},
+		{"GET", "/partners/{partner_id}/overview/license-trend", ViewPartner, s.licenseTrend},
+		{"GET", "/partners/{partner_id}/overview/recently-added", ViewPartner, s.section("recently-added")},
+		{"GET", "/partners/{partner_id}/overview/expiring", ViewPartner, s.section("expiring")},
+		{"GET", "/partners/{partner_id}/overview/renewing", ViewPartner, s.section("renewing")},
+		{"GET", "/partners/{partner_id}/overview/low-allocation", ViewPartner, s.section("low-allocation")},
+		{"GET", "/partners/{partner_id}/overview/over-limit", ViewPartner, s.section("over-limit")},
+		{"GET", "/partners/{partner_id}/tags", ViewPartner, s.listTags},
+		{"POST", "/partners/{partner_id}/tags", EditTags, s.createTag},
+		{"PATCH", "/partners/{partner_id}/tags/{tag_id}", EditTags, s.renameTag},
+		{"DELETE", "/partners/{partner_id}/tags/{tag_id}", EditTags, s.deleteTag},
+		{"GET", "/customers/{customer_id}/detail", ViewCustomer, s.customerDetail},
+		{"PUT", "/customers/{customer_id}/tags/{tag_id}", EditTags, s.attachTag},
+		{"DELETE", "/customers/{customer_id}/tags/{tag_id}", EditTags, s.detachTag},
+	}
+}
+
+// Routes lists the authenticated routes (for documentation and tests).
+func Routes() []Route {
+	return (&Server{}).routes()
 }
 
 // statusRecorder remembers the status for metrics and logs.

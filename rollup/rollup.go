@@ -39,6 +39,7 @@ type Worker struct {
 	seconds  *prometheus.HistogramVec
 	now      func() time.Time
 	rollups  []Rollup
+	partner  PartnerOverviewConfig
 	// lastPass is the computed_at of the last Flex pass (rollup/flex.go).
 	lastPass time.Time
 }
@@ -46,6 +47,7 @@ type Worker struct {
 // NewWorker builds a worker that runs every interval.
 func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Registerer, log *slog.Logger) *Worker {
 	wk := &Worker{w: w, interval: interval, log: log.With("component", "rollup"), now: time.Now,
+		partner: DefaultPartnerOverviewConfig(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flexhub_rollup_runs_total",
 			Help: "Rollup runs by rollup and outcome."}, []string{"rollup", "outcome"}),
 		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "flexhub_rollup_seconds",
@@ -53,6 +55,7 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 	}
 	wk.rollups = []Rollup{
 		{Name: "flex_usage", Run: wk.flexUsage},
+		{Name: "partner_overview", Run: wk.partnerOverview},
 	}
 	if reg != nil {
 		reg.MustRegister(wk.runs, wk.seconds)

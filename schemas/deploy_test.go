@@ -1,11 +1,15 @@
 package schemas_test
 
 import (
+	"context"
 	"flag"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/flexhub/flexhub/schemas"
+	"github.com/flexhub/flexhub/warehouse"
+	"github.com/flexhub/flexhub/warehouse/whtest"
 )
 
 var update = flag.Bool("update", false, "rewrite deploy/clickhouse-cluster.sql")
@@ -31,5 +35,53 @@ func TestDeployClusterDDLIsCurrent(t *testing.T) {
 	}
 	if string(got) != want {
 		t.Fatalf("%s is stale: run go test ./schemas -run DeployClusterDDL -update", path)
+	}
+}
+
+// docs/data-dictionary.md is generated from the migrations; every table
+// the migrations create is in it, with its columns as the engine has them.
+func TestDataDictionaryIsCurrentAndComplete(t *testing.T) {
+	const path = "../docs/data-dictionary.md"
+	md, err := schemas.DictionaryMarkdown()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		_ = os.MkdirAll("../docs", 0o755)
+		if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != md {
+		t.Fatalf("%s is stale: run go test ./schemas -run DataDictionary -update", path)
+	}
+	// The dictionary agrees with the engine: same tables, same columns,
+	// same types, in a freshly migrated database.
+	w := whtest.Database(t)
+	res, err := w.Query(context.Background(), `SELECT table, name, type FROM system.columns
+		WHERE database = {db:String} AND table != 'schema_migrations' ORDER BY table, position`, warehouse.P("db", warehouse.Database(w)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := map[string][]string{}
+	for _, r := range res.Rows {
+		engine[r[0].(string)] = append(engine[r[0].(string)], r[1].(string)+" "+r[2].(string))
+	}
+	tables, _ := schemas.Dictionary()
+	if len(tables) != len(engine) {
+		t.Errorf("dictionary has %d tables, the engine %d", len(tables), len(engine))
+	}
+	for _, tb := range tables {
+		var cols []string
+		for _, c := range tb.Columns {
+			cols = append(cols, c.Name+" "+c.Type)
+		}
+		if strings.Join(cols, ", ") != strings.Join(engine[tb.Name], ", ") {
+			t.Errorf("%s:\n dictionary %v\n engine     %v", tb.Name, cols, engine[tb.Name])
+		}
 	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -64,7 +66,8 @@ func TestIngestSurvivesKillNineExactlyOnce(t *testing.T) {
 	}()
 
 	dataDir := t.TempDir()
-	args := []string{"ingest", "--kafka", b.Addr(), "--data-dir", dataDir,
+	ops := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	args := []string{"ingest", "--kafka", b.Addr(), "--data-dir", dataDir, "--listen", ops,
 		"--batch-max-events", "700", "--batch-max-wait", "40ms", "--partitions", strconv.Itoa(partitions)}
 	rng := rand.New(rand.NewPCG(7, 11))
 	for i := 0; i < kills; i++ {
@@ -93,6 +96,18 @@ func TestIngestSurvivesKillNineExactlyOnce(t *testing.T) {
 			t.Fatalf("ingest did not catch up (err %v)\n%s", err, c.out.String())
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	// An ingest-only process answers Prometheus and the probes on --listen.
+	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + ops + path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || (path == "/metrics" && !strings.Contains(string(body), "flexhub_ingest_batch_events")) {
+			t.Errorf("%s: %d %.200s", path, resp.StatusCode, body)
+		}
 	}
 	c.stop(t)
 

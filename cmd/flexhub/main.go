@@ -3,11 +3,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -18,6 +22,7 @@ import (
 
 	"github.com/flexhub/flexhub/broker"
 	"github.com/flexhub/flexhub/ingest"
+	"github.com/flexhub/flexhub/query"
 	"github.com/flexhub/flexhub/schemas"
 	"github.com/flexhub/flexhub/warehouse"
 	"github.com/flexhub/flexhub/warehouse/embedded"
@@ -35,7 +40,8 @@ Commands:
   api       serve the HTTP API
   migrate   apply ClickHouse migrations (--print: show the DDL instead)
   demo      produce a synthetic demo world to Kafka
-  sql       run an ad-hoc query and print the result
+  sql       run an ad-hoc read-only query (--format table|json|csv|parquet|arrow, --api URL)
+  apikey    make an API key for a service (prints the key and its hashed entry)
 
 Run 'flexhub <command> -h' for the flags; every flag also reads a FLEXHUB_* variable.
 `
@@ -64,6 +70,8 @@ func main() {
 		err = cmdDemo(ctx, args)
 	case "sql":
 		err = cmdSQL(ctx, args)
+	case "apikey":
+		err = cmdAPIKey(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -91,6 +99,9 @@ func parseArgs(name string, args []string, extra func(fs *flag.FlagSet)) (*confi
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	if err := c.Overview.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("partner overview: %w", err)
 	}
 	slog.SetDefault(c.logger())
 	return c, fs.Args(), nil
@@ -187,32 +198,76 @@ func cmdMigrate(ctx context.Context, args []string) error {
 }
 
 func cmdSQL(ctx context.Context, args []string) error {
-	c, rest, err := parseArgs("sql", args, nil)
+	var format, out, api string
+	c, rest, err := parseArgs("sql", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&format, "format", "table", "table, json, csv, parquet or arrow")
+		fs.StringVar(&out, "out", "", "write the result to this file instead of standard output")
+		fs.StringVar(&api, "api", "", "send the statement to a running API (e.g. http://127.0.0.1:8080) with the token in FLEXHUB_TOKEN, instead of opening the warehouse")
+	})
 	if err != nil {
 		return err
 	}
 	stmt := strings.Join(rest, " ")
 	if strings.TrimSpace(stmt) == "" {
-		return errors.New(`usage: flexhub sql "SELECT …" (tables are {db:Identifier}.name or flexhub.name)`)
+		return errors.New(`usage: flexhub sql [--format table|json|csv|parquet|arrow] [--out FILE] [--api URL] "SELECT …" (tables as flexhub.name)`)
 	}
-	w, err := openWarehouse(ctx, c)
+	var dst io.Writer = os.Stdout
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		dst = f
+	}
+	wire := query.TableFormat(format)
+	if format == "table" {
+		wire = query.FormatJSON
+	}
+	if api != "" {
+		return sqlViaAPI(ctx, api, stmt, wire, format == "table", dst)
+	}
+	// The same guard and limits as POST /api/v1/sql: one read-only SELECT.
+	guarded, err := query.GuardSQL(stmt, c.sqlLimits())
 	if err != nil {
 		return err
 	}
+	w, err := openWarehouse(ctx, c)
+	if err != nil {
+		return fmt.Errorf("%w (while serve runs on this data dir, use --api)", err)
+	}
 	defer w.Close()
+	if format == "table" {
+		return printTable(ctx, w, guarded, dst)
+	}
+	tw := query.NewTableWriter(wire, dst)
+	if err := w.QueryStream(ctx, guarded, nil, tw.Write); err != nil {
+		return err
+	}
+	_, err = tw.Close()
+	return err
+}
+
+// printTable prints the result aligned in columns.
+func printTable(ctx context.Context, w warehouse.Warehouse, stmt string, dst io.Writer) error {
 	res, err := w.Query(ctx, stmt, nil)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 2, 2, ' ', 0)
-	for i, col := range res.Columns {
+	renderTable(dst, res.Columns, res.Rows)
+	return nil
+}
+
+func renderTable(dst io.Writer, cols []warehouse.Column, rows [][]any) {
+	tw := tabwriter.NewWriter(dst, 0, 2, 2, ' ', 0)
+	for i, col := range cols {
 		if i > 0 {
 			fmt.Fprint(tw, "\t")
 		}
 		fmt.Fprint(tw, col.Name)
 	}
 	fmt.Fprintln(tw)
-	for _, row := range res.Rows {
+	for _, row := range rows {
 		for i, v := range row {
 			if i > 0 {
 				fmt.Fprint(tw, "\t")
@@ -224,5 +279,67 @@ func cmdSQL(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(tw)
 	}
-	return tw.Flush()
+	_ = tw.Flush()
+}
+
+// sqlViaAPI posts the statement to POST /api/v1/sql.
+func sqlViaAPI(ctx context.Context, base, stmt string, format query.TableFormat, table bool, dst io.Writer) error {
+	body, _ := json.Marshal(query.SQLRequest{SQL: stmt, Format: format})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/api/v1/sql", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if tok := os.Getenv("FLEXHUB_TOKEN"); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		return fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	if !table {
+		_, err = io.Copy(dst, resp.Body)
+		return err
+	}
+	var res struct {
+		Columns []warehouse.Column `json:"columns"`
+		Rows    [][]any            `json:"rows"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return err
+	}
+	renderTable(dst, res.Columns, res.Rows)
+	return nil
+}
+
+// cmdAPIKey makes a new API key for a service and prints the entry to add
+// to the --auth-api-keys-file.
+func cmdAPIKey(args []string) error {
+	fs := flag.NewFlagSet("flexhub apikey", flag.ContinueOnError)
+	name := fs.String("name", "", "what the key is for (required)")
+	role := fs.String("role", "operator", "role of the key")
+	partner := fs.String("partner", "", "partner the key is confined to (all roles but operator)")
+	customers := fs.String("customers", "", "comma-separated customers (sales_admin, customer_admin)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *name == "" {
+		return errors.New("--name is required")
+	}
+	var cs []string
+	if *customers != "" {
+		cs = strings.Split(*customers, ",")
+	}
+	key, entry, err := query.NewAPIKey(*name, query.Role(*role), *partner, cs)
+	if err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(entry, "", "  ")
+	fmt.Printf("API key (shown once; keep it secret):\n  %s\n\nAdd this entry to the \"keys\" list of the --auth-api-keys-file:\n%s\n", key, b)
+	return nil
 }

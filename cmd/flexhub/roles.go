@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/flexhub/flexhub/broker"
 	"github.com/flexhub/flexhub/ingest"
@@ -57,7 +58,7 @@ func cmdRollup(ctx context.Context, args []string) error {
 	var from, to string
 	c, err := parse("rollup", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&once, "once", false, "run every rollup once and exit")
-		fs.StringVar(&from, "from", "", "recompute the Flex license-usage rollups from this day (YYYY-MM-DD) and exit")
+		fs.StringVar(&from, "from", "", "recompute the Flex license-usage rollups and the partner overview from this day (YYYY-MM-DD) and exit")
 		fs.StringVar(&to, "to", "", "… to this day (YYYY-MM-DD, default: --from)")
 	})
 	if err != nil {
@@ -75,6 +76,9 @@ func cmdRollup(ctx context.Context, args []string) error {
 		return err
 	}
 	wk := rollup.NewWorker(w, c.RollupInterval, nil, slog.Default())
+	if err := wk.SetPartnerOverviewConfig(c.Overview); err != nil {
+		return err
+	}
 	if from != "" {
 		f, err := time.Parse(time.DateOnly, from)
 		if err != nil {
@@ -86,7 +90,10 @@ func cmdRollup(ctx context.Context, args []string) error {
 				return fmt.Errorf("--to: %w", err)
 			}
 		}
-		return wk.LicenseUsageDays(ctx, f, t)
+		if err := wk.LicenseUsageDays(ctx, f, t); err != nil {
+			return err
+		}
+		return wk.PartnerOverviewDays(ctx, f, t)
 	}
 	return wk.RunOnce(ctx)
 }
@@ -179,6 +186,9 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 	}
 	if r.rollup {
 		wk := rollup.NewWorker(w, c.RollupInterval, promReg, log)
+		if err := wk.SetPartnerOverviewConfig(c.Overview); err != nil {
+			return err
+		}
 		start("rollup", wk.Run, rollupCtx)
 	}
 	var httpSrv *http.Server
@@ -191,9 +201,19 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 				return broker.Ping(ctx, list)
 			}})
 		}
-		api, err := query.NewServer(query.Config{Logger: log}, query.Deps{
-			Warehouse: w, Events: publisher{pub}, Ready: ready, Metrics: promReg,
-		})
+		var auth query.Authenticator = query.OpenAccess{}
+		if ac := c.authConfig(); ac.Enabled() {
+			ac.Assignments = query.WarehouseAssignments(w, 30*time.Second)
+			creds, err := query.NewCredentials(ac)
+			if err != nil {
+				return err
+			}
+			auth = creds
+		} else {
+			log.Warn("no credentials configured: the API is open and every caller is the operator (see README, Access control)")
+		}
+		api, err := query.NewServer(query.Config{Logger: log, RateLimit: c.RateLimit, RateBurst: c.RateBurst, SQLLimits: c.sqlLimits()},
+			query.Deps{Warehouse: w, Events: publisher{pub}, Ready: ready, Metrics: promReg, Auth: auth})
 		if err != nil {
 			return err
 		}
@@ -216,6 +236,14 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 		fmt.Printf("  Metrics        %s/metrics\n", base)
 		fmt.Printf("  Health         %s/healthz  %s/readyz\n", base, base)
 		fmt.Printf("  Kafka          %s (topics %v, dead letters %s)\n\n", list[0], topicNames(reg), c.deadLetterTopic())
+	}
+	if !r.api {
+		// A process without the API still answers Prometheus and the
+		// orchestrator's probes on --listen.
+		httpSrv, err = serveOps(c.Listen, promReg, w, list, &wg, errs)
+		if err != nil {
+			return err
+		}
 	}
 	if r.demo {
 		start("demo", func(ctx context.Context) error { return runDemo(ctx, c, list) }, demoCtx)
@@ -250,4 +278,43 @@ func (a publisher) Publish(ctx context.Context, events []json.RawMessage) ([]que
 		out[i] = query.Rejection{Index: r.Index, ID: r.ID, Reason: r.Reason}
 	}
 	return out, err
+}
+
+// serveOps serves /metrics, /healthz and /readyz for a process whose roles
+// do not include the API.
+func serveOps(addr string, promReg *prometheus.Registry, w interface{ Ping(context.Context) error }, brokers []string, wg *sync.WaitGroup, errs chan<- error) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(promReg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		_, _ = rw.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
+		defer cancel()
+		err := w.Ping(ctx)
+		if err == nil && len(brokers) > 0 {
+			err = broker.Ping(ctx, brokers)
+		}
+		rw.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(rw).Encode(map[string]string{"status": "not_ready", "error": err.Error()})
+			return
+		}
+		_, _ = rw.Write([]byte(`{"status":"ready"}` + "\n"))
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	return srv, nil
 }

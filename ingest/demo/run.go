@@ -35,7 +35,7 @@ type stream struct {
 }
 
 // streams are the demo's families, in order.
-var streams = []stream{inventoryStream, commerceStream}
+var streams = []stream{inventoryStream, commerceStream, partnerStream}
 
 // Run seeds the history (unless the inventory topic already holds events,
 // as after a restart on the same data) and then streams fresh events every
@@ -57,7 +57,6 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	world := Generate(cfg.World)
 	rng := rand.New(rand.NewPCG(cfg.World.Seed+1, 7))
 	today := cfg.Now().UTC().Truncate(24 * time.Hour)
-	epoch := today.AddDate(0, 0, -(cfg.History - 1))
 	seeded, err := topicHasEvents(ctx, cfg.Brokers, cfg.TopicPrefix+"ucm.inventory")
 	if err != nil {
 		return err
@@ -66,23 +65,8 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	// nothing of the history is produced again.
 	p := &producer{w: w, prefix: cfg.TopicPrefix, discard: seeded}
 	start := time.Now()
-	for _, s := range streams {
-		if s.seed != nil {
-			s.seed(world, rng, today, cfg.History, p)
-		}
-	}
-	for d := 0; d < cfg.History; d++ {
-		if d > 0 {
-			world.Evolve(rng, d)
-		}
-		for _, s := range streams {
-			if s.day != nil {
-				s.day(world, rng, d, epoch.AddDate(0, 0, d), p)
-			}
-		}
-		if err := p.flushIfFull(ctx); err != nil {
-			return err
-		}
+	if err := history(world, rng, today, cfg.History, p, func() error { return p.flushIfFull(ctx) }); err != nil {
+		return err
 	}
 	if err := p.flush(ctx); err != nil {
 		return err
@@ -120,6 +104,43 @@ func Run(ctx context.Context, cfg RunConfig) error {
 			return err
 		}
 	}
+}
+
+// history runs every stream's seed, then every day of the history,
+// calling afterDay after each day (Run flushes there).
+func history(world *World, rng *rand.Rand, today time.Time, days int, p *producer, afterDay func() error) error {
+	epoch := today.AddDate(0, 0, -(days - 1))
+	for _, s := range streams {
+		if s.seed != nil {
+			s.seed(world, rng, today, days, p)
+		}
+	}
+	for d := 0; d < days; d++ {
+		if d > 0 {
+			world.Evolve(rng, d)
+		}
+		for _, s := range streams {
+			if s.day != nil {
+				s.day(world, rng, d, epoch.AddDate(0, 0, d), p)
+			}
+		}
+		if err := afterDay(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Events is the history Run would seed, in memory: every event of every
+// stream for cfg's world over days days ending today, with its topic
+// (prefix plus family) and key. Tests and benchmarks load it without
+// Kafka.
+func Events(cfg Config, topicPrefix string, today time.Time, days int) (*World, []kafka.Message) {
+	world := Generate(cfg)
+	rng := rand.New(rand.NewPCG(cfg.Seed+1, 7))
+	p := &producer{prefix: topicPrefix}
+	_ = history(world, rng, today.UTC().Truncate(24*time.Hour), max(days, 1), p, func() error { return nil })
+	return world, p.buf
 }
 
 // inventoryStream: every cluster syncs nightly at its own minute; after

@@ -1,7 +1,8 @@
 -- Flex license usage and compliance (README: Flex license usage). Every
--- table is written by the `flex` rollup (rollup/flex.go), recomputed for
--- the clusters, customers and days new data touches, and read with FINAL:
--- ReplacingMergeTree keeps the newest computation of each key.
+-- table is written by the `flex_usage` rollup (rollup/flex.go), recomputed
+-- for the clusters, customers and days new data touches, and read with
+-- FINAL: ReplacingMergeTree keeps the newest computation of each key. They
+-- supersede license_usage_daily (0001), which nothing writes any more.
 
 -- What each cluster's snapshot of the day consumes, counted per rule of the
 -- classification decision table (rollup/flex_rules.go): classes maps a rule
@@ -12,17 +13,17 @@
 -- (a cluster that did not sync that day).
 CREATE TABLE IF NOT EXISTS {{table "flex_cluster_daily"}} {{onCluster}}
 (
-    day           Date,
-    partner_id    LowCardinality(String),
-    customer_id   String,
-    cluster_id    String,
-    cluster_name  String,
-    region        LowCardinality(String),
-    sync_id       String,
-    synced_at     DateTime64(3, 'UTC'),
-    snapshot_day  Date,
-    classes       Map(LowCardinality(String), UInt32),
-    computed_at   DateTime64(3, 'UTC')
+    day           Date, -- calendar day (UTC)
+    partner_id    LowCardinality(String), -- the partner reselling to the customer
+    customer_id   String, -- the partner's customer (organisation)
+    cluster_id    String, -- UCM cluster
+    cluster_name  String, -- the cluster's name at the snapshot
+    region        LowCardinality(String), -- data centre of the cluster
+    sync_id       String, -- the snapshot (completed sync) that counts that day
+    synced_at     DateTime64(3, 'UTC'), -- when that snapshot was taken
+    snapshot_day  Date, -- the snapshot's day; earlier than day when carried forward
+    classes       Map(LowCardinality(String), UInt32), -- users or devices matched per decision-table rule (U1, U2, U3, D1, D2, D4)
+    computed_at   DateTime64(3, 'UTC') -- the rollup pass that wrote the row (the newest wins)
 )
 ENGINE = {{engine "flex_cluster_daily" "ReplacingMergeTree(computed_at)"}}
 PARTITION BY toYYYYMM(day)
@@ -40,18 +41,18 @@ ORDER BY (partner_id, customer_id, day, cluster_id);
 -- subscription) is written again with is_deleted = 1.
 CREATE TABLE IF NOT EXISTS {{table "flex_usage_daily"}} {{onCluster}}
 (
-    day             Date,
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    subscription_id String,
-    flex_model      LowCardinality(String),
-    license_type    LowCardinality(String),
-    purchased       UInt32,
-    consumed        UInt32,
-    overage         UInt32,
-    attributed      Bool,
-    computed_at     DateTime64(3, 'UTC'),
-    is_deleted      UInt8
+    day             Date, -- calendar day (UTC)
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- Flex subscription; '' for consumption without one
+    flex_model      LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    license_type    LowCardinality(String), -- KW, CA, TP, PRO, ENH or ACC
+    purchased       UInt32, -- quantity in force that day
+    consumed        UInt32, -- licenses the customer's clusters consume that day
+    overage         UInt32, -- max(0, consumed - purchased)
+    attributed      Bool, -- this subscription carries the customer's consumption that day
+    computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted      UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = {{engine "flex_usage_daily" "ReplacingMergeTree(computed_at, is_deleted)"}}
 PARTITION BY toYYYYMM(day)
@@ -64,20 +65,20 @@ ORDER BY (partner_id, customer_id, subscription_id, day, license_type);
 -- minimum; overage wins when both hold), no_subscription.
 CREATE TABLE IF NOT EXISTS {{table "flex_subscription_daily"}} {{onCluster}}
 (
-    day               Date,
-    partner_id        LowCardinality(String),
-    customer_id       String,
-    subscription_id   String,
-    flex_model        LowCardinality(String),
-    purchased         UInt32,
-    consumed          UInt32,
-    overage           UInt32,
-    overage_types     Array(LowCardinality(String)),
-    ea_below_minimum  Bool,
-    status            LowCardinality(String),
-    attributed        Bool,
-    computed_at       DateTime64(3, 'UTC'),
-    is_deleted        UInt8
+    day               Date, -- calendar day (UTC)
+    partner_id        LowCardinality(String), -- the partner reselling to the customer
+    customer_id       String, -- the partner's customer (organisation)
+    subscription_id   String, -- Flex subscription; '' for consumption without one
+    flex_model        LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    purchased         UInt32, -- total purchased in force over the license types
+    consumed          UInt32, -- total consumed over the license types
+    overage           UInt32, -- total overage over the license types
+    overage_types     Array(LowCardinality(String)), -- license types in overage
+    ea_below_minimum  Bool, -- an EA with fewer than 1000 KW purchased
+    status            LowCardinality(String), -- compliant, overage, below_minimum, no_subscription
+    attributed        Bool, -- this subscription carries the customer's consumption that day
+    computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted        UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = {{engine "flex_subscription_daily" "ReplacingMergeTree(computed_at, is_deleted)"}}
 PARTITION BY toYYYYMM(day)
@@ -90,20 +91,20 @@ ORDER BY (partner_id, customer_id, subscription_id, day);
 -- overage and the days in overage.
 CREATE TABLE IF NOT EXISTS {{table "flex_usage_weekly"}} {{onCluster}}
 (
-    week            Date,
-    partner_id      LowCardinality(String),
-    customer_id     String,
-    subscription_id String,
-    flex_model      LowCardinality(String),
-    license_type    LowCardinality(String),
-    days            UInt8,
-    consumed_peak   UInt32,
-    consumed_latest UInt32,
-    purchased       UInt32,
-    overage_peak    UInt32,
-    overage_days    UInt8,
-    computed_at     DateTime64(3, 'UTC'),
-    is_deleted      UInt8
+    week            Date, -- the week's Sunday
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- Flex subscription; '' for consumption without one
+    flex_model      LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    license_type    LowCardinality(String), -- KW, CA, TP, PRO, ENH or ACC
+    days            UInt8, -- days of the week with figures
+    consumed_peak   UInt32, -- the week's highest daily consumption
+    consumed_latest UInt32, -- consumption on the week's last day with figures
+    purchased       UInt32, -- quantity in force on that day
+    overage_peak    UInt32, -- the week's worst daily overage
+    overage_days    UInt8, -- days in overage
+    computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted      UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = {{engine "flex_usage_weekly" "ReplacingMergeTree(computed_at, is_deleted)"}}
 PARTITION BY toYYYYMM(week)
@@ -119,19 +120,19 @@ ORDER BY (partner_id, customer_id, subscription_id, week, license_type);
 -- day, for all; old days expire.
 CREATE TABLE IF NOT EXISTS {{table "flex_subscription_window"}} {{onCluster}}
 (
-    as_of             Date,
-    days              UInt8,
-    partner_id        LowCardinality(String),
-    customer_id       String,
-    subscription_id   String,
-    flex_model        LowCardinality(String),
-    purchased         UInt32,
-    consumed          UInt32,
-    overage           UInt32,
-    ea_below_minimum  Bool,
-    status            LowCardinality(String),
-    computed_at       DateTime64(3, 'UTC'),
-    is_deleted        UInt8
+    as_of             Date, -- the window's last day (the rollup's today)
+    days              UInt8, -- the window's length in days
+    partner_id        LowCardinality(String), -- the partner reselling to the customer
+    customer_id       String, -- the partner's customer (organisation)
+    subscription_id   String, -- Flex subscription; '' for consumption without one
+    flex_model        LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    purchased         UInt32, -- total purchased on the window's last day with figures
+    consumed          UInt32, -- the peak daily total consumption
+    overage           UInt32, -- the worst day's total overage
+    ea_below_minimum  Bool, -- an EA with fewer than 1000 KW purchased on the last day
+    status            LowCardinality(String), -- overage if any day was over, else the last day's status
+    computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted        UInt8 -- 1: the key no longer holds (hidden by FINAL)
 )
 ENGINE = {{engine "flex_subscription_window" "ReplacingMergeTree(computed_at, is_deleted)"}}
 PARTITION BY as_of
