@@ -18,7 +18,7 @@ import (
 //
 // The rest are Flex 2.0 (50%), Flex 3.0 NU (30%) or EA (20%). Purchased
 // quantities of the user tiers sit around the consumption of day 0 —
-// between 85% and 130% of it, so some customers run over —, small counts
+// between 92% and 132% of it, so some customers run over —, small counts
 // (TP, CA, Access) are bought with a little headroom, and an EA buys at
 // least its 1000 KW minimum (but one in ten). A quarter of the subscriptions changed
 // quantities during the history window.
@@ -43,7 +43,7 @@ func (cu *Customer) flexSubscription(rng *rand.Rand, today time.Time, history in
 	buy := func() map[string]int {
 		out := map[string]int{}
 		for k, n := range use {
-			q := int(float64(n)*(0.85+rng.Float64()*0.45) + 0.5)
+			q := int(float64(n)*(0.92+rng.Float64()*0.4) + 0.5)
 			if k == "TP" || k == "CA" || k == "ACC" {
 				q = max(q, n+1+n/10) // small counts are bought with some headroom
 			}
