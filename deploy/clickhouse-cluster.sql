@@ -198,7 +198,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.flex_cluster_daily_local ON CLUSTER 'flexhu
     synced_at     DateTime64(3, 'UTC'), -- when that snapshot was taken
     snapshot_day  Date, -- the snapshot's day; earlier than day when carried forward
     classes       Map(LowCardinality(String), UInt32), -- users or devices matched per decision-table rule (U1, U2, U3, D1, D2, D4)
-    computed_at   DateTime64(3, 'UTC') -- the rollup pass that wrote the row (the newest wins)
+    computed_at   DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_cluster_daily_local', '{replica}', computed_at)
 PARTITION BY toYYYYMM(day)
@@ -220,7 +221,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily_local ON CLUSTER 'flexhub'
     overage         UInt32, -- max(0, consumed - purchased)
     attributed      Bool, -- this subscription carries the customer's consumption that day
     computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
-    is_deleted      UInt8 -- 1: the key no longer holds (hidden by FINAL)
+    is_deleted      UInt8, -- 1: the key no longer holds (hidden by FINAL)
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_daily_local', '{replica}', computed_at, is_deleted)
 PARTITION BY toYYYYMM(day)
@@ -244,7 +246,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_daily_local ON CLUSTER 'f
     status            LowCardinality(String), -- compliant, overage, below_minimum, no_subscription
     attributed        Bool, -- this subscription carries the customer's consumption that day
     computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
-    is_deleted        UInt8 -- 1: the key no longer holds (hidden by FINAL)
+    is_deleted        UInt8, -- 1: the key no longer holds (hidden by FINAL)
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_subscription_daily_local', '{replica}', computed_at, is_deleted)
 PARTITION BY toYYYYMM(day)

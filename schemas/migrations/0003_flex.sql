@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS {{table "flex_cluster_daily"}} {{onCluster}}
     synced_at     DateTime64(3, 'UTC'), -- when that snapshot was taken
     snapshot_day  Date, -- the snapshot's day; earlier than day when carried forward
     classes       Map(LowCardinality(String), UInt32), -- users or devices matched per decision-table rule (U1, U2, U3, D1, D2, D4)
-    computed_at   DateTime64(3, 'UTC') -- the rollup pass that wrote the row (the newest wins)
+    computed_at   DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    -- the rollup's later statements look up the rows of their own pass
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
 )
 ENGINE = {{engine "flex_cluster_daily" "ReplacingMergeTree(computed_at)"}}
 PARTITION BY toYYYYMM(day)
@@ -52,7 +54,9 @@ CREATE TABLE IF NOT EXISTS {{table "flex_usage_daily"}} {{onCluster}}
     overage         UInt32, -- max(0, consumed - purchased)
     attributed      Bool, -- this subscription carries the customer's consumption that day
     computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
-    is_deleted      UInt8 -- 1: the key no longer holds (hidden by FINAL)
+    is_deleted      UInt8, -- 1: the key no longer holds (hidden by FINAL)
+    -- the rollup's later statements look up the rows of their own pass
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
 )
 ENGINE = {{engine "flex_usage_daily" "ReplacingMergeTree(computed_at, is_deleted)"}}
 PARTITION BY toYYYYMM(day)
@@ -78,7 +82,9 @@ CREATE TABLE IF NOT EXISTS {{table "flex_subscription_daily"}} {{onCluster}}
     status            LowCardinality(String), -- compliant, overage, below_minimum, no_subscription
     attributed        Bool, -- this subscription carries the customer's consumption that day
     computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
-    is_deleted        UInt8 -- 1: the key no longer holds (hidden by FINAL)
+    is_deleted        UInt8, -- 1: the key no longer holds (hidden by FINAL)
+    -- the rollup's later statements look up the rows of their own pass
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
 )
 ENGINE = {{engine "flex_subscription_daily" "ReplacingMergeTree(computed_at, is_deleted)"}}
 PARTITION BY toYYYYMM(day)
