@@ -236,13 +236,11 @@ func (x *reportXLSX) Begin(t exportTable) error {
 	head := make([]any, len(t.Columns))
 	for i, c := range t.Columns {
 		head[i] = excelize.Cell{StyleID: x.header, Value: c.header(x.lang)}
-		width := 14.0
-		if c.Kind == colText {
-			width = 24
-		}
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
+	}
+	// One width for all columns: excelize looks every cell's column up in
+	// the width ranges, so one range keeps a large sheet fast.
+	if err := sw.SetColWidth(1, len(t.Columns), 18); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
 	}
 	x.row = 1
 	x.cells = make([]any, len(t.Columns))
