@@ -2,6 +2,7 @@ package query
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -204,6 +205,11 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, req reportR
 	fail := func(err error) {
 		if !started {
 			w.Header().Del("Content-Disposition")
+			if errors.Is(err, errSheetFull) {
+				writeProblem(w, r, &Problem{Status: http.StatusUnprocessableEntity, Title: "Report too large for xlsx",
+					Detail: fmt.Sprintf("the report has more than %d rows in a sheet, more than xlsx holds: choose a shorter period, fewer customers, or format=csv or parquet", xlsxMaxRows-1)})
+				return
+			}
 			writeProblem(w, r, s.warehouseProblem(r, err))
 			return
 		}

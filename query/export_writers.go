@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,6 +19,13 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
 )
+
+// errSheetFull: the report has more rows than an xlsx sheet holds.
+var errSheetFull = errors.New("more rows than an xlsx sheet holds")
+
+// xlsxMaxRows is the rows of a sheet, the header included (a variable so a
+// test can reach it).
+var xlsxMaxRows = excelize.TotalRows
 
 // reportWriter writes report tables in one format. Values handed to Row
 // are string, int64, bool, time.Time (a day) or nil (empty).
@@ -260,8 +268,8 @@ func (x *reportXLSX) setRow(vals []any) error {
 
 func (x *reportXLSX) Row(vals []any) error {
 	x.row++
-	if x.row > excelize.TotalRows {
-		return fmt.Errorf("xlsx: more than %d rows in a sheet; choose a shorter period or fewer customers", excelize.TotalRows-1)
+	if x.row > xlsxMaxRows {
+		return errSheetFull
 	}
 	for i, v := range vals {
 		switch c := x.colTypes[i]; {
