@@ -226,7 +226,8 @@ CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily_local ON CLUSTER 'flexhub'
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_daily_local', '{replica}', computed_at, is_deleted)
 PARTITION BY toYYYYMM(day)
-ORDER BY (partner_id, customer_id, subscription_id, day, license_type);
+ORDER BY (partner_id, customer_id, subscription_id, day, license_type)
+SETTINGS index_granularity = 1024;
 
 CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily ON CLUSTER 'flexhub' AS `flexhub`.flex_usage_daily_local
 ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_daily_local', cityHash64(customer_id));
