@@ -31,6 +31,7 @@ var contracts = []struct {
 }{
 	{FamilyInventory, inventoryTypes},
 	{FamilyCommerce, commerceTypes},
+	{FamilyCalling, callingTypes},
 }
 
 // NewRegistry registers the event types of every family.

@@ -46,6 +46,7 @@ type Worker struct {
 	seconds  *prometheus.HistogramVec
 	now      func() time.Time
 	rollups  []Rollup
+	calling  callingState
 }
 
 // NewWorker builds a worker that runs every interval.
@@ -58,6 +59,7 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 	}
 	wk.rollups = []Rollup{
 		{Name: "license_usage_daily", Run: wk.licenseUsageDaily},
+		{Name: "calling_weekly", Run: wk.callingWeekly},
 	}
 	if reg != nil {
 		reg.MustRegister(wk.runs, wk.seconds)
