@@ -18,7 +18,9 @@ func callingCases() []conformanceCase {
 	// Every valid record of a call (and of a queue stay) gets its own call
 	// id: the tables keep one row per call or stay, and
 	// TestEveryContractInsertsIntoItsTable counts rows.
-	call := func(n int, s string) string { return r(s, `"call_id":"call-1"`, fmt.Sprintf(`"call_id":"call-1-%d"`, n), 1) }
+	call := func(n int, s string) string {
+		return r(s, `"call_id":"call-1"`, fmt.Sprintf(`"call_id":"call-1-%d"`, n), 1)
+	}
 	stream := `{"media":"audio","mos":4.3,"jitter_ms":4.2,"packet_loss_pct":0.1,"rtt_ms":38,"packets":15600}`
 	return []conformanceCase{
 		{"valid call record", cdr},
