@@ -1,7 +1,6 @@
 package query
 
 import (
-	"cmp"
 	_ "embed"
 	"math"
 	"net/http"
@@ -29,8 +28,12 @@ var (
 	callingPartnerKnownSQL string
 	//go:embed sql/calling_customer_known.sql
 	callingCustomerKnownSQL string
-	//go:embed sql/calling_trend.sql
-	callingTrendSQL string
+	//go:embed sql/calling_usage_trend.sql
+	callingUsageTrendSQL string
+	//go:embed sql/calling_quality_totals.sql
+	callingQualityTotalsSQL string
+	//go:embed sql/calling_queue_totals.sql
+	callingQueueTotalsSQL string
 	//go:embed sql/calling_usage.sql
 	callingUsageSQL string
 	//go:embed sql/calling_quality.sql
@@ -41,6 +44,8 @@ var (
 	callingFeaturesSQL string
 	//go:embed sql/calling_queues.sql
 	callingQueuesSQL string
+	//go:embed sql/calling_queues_by_queue.sql
+	callingQueuesByQueueSQL string
 )
 
 const (
@@ -92,17 +97,19 @@ func parseWeek(r *http.Request, now time.Time, errs *paramErrors) time.Time {
 	return d
 }
 
-// page is one page of a customer table.
+// page is one page of a customer table: limit (1-1000), offset, and the
+// sort column, descending when the sort parameter starts with "-".
 type page struct {
 	limit, offset int
 	sort          string
+	descending    bool
 }
 
-// parsePage reads limit (1-1000), offset and sort (a key of sorts, "-" in
-// front for descending).
+// parsePage reads limit, offset and sort (one of sorts, "-" in front for
+// descending); defaultSort applies without sort.
 func parsePage(r *http.Request, errs *paramErrors, defaultSort string, sorts []string) page {
 	q := r.URL.Query()
-	p := page{limit: defaultPageLimit, sort: defaultSort}
+	p := page{limit: defaultPageLimit}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageLimit {
@@ -113,17 +120,23 @@ func parsePage(r *http.Request, errs *paramErrors, defaultSort string, sorts []s
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 10_000_000 {
-			errs.add("offset", "want an integer of 0 or more, got "+strconv.Quote(v))
+			errs.add("offset", "want an integer from 0 to 10000000, got "+strconv.Quote(v))
 		}
 		p.offset = n
 	}
+	sort := defaultSort
 	if v := q.Get("sort"); v != "" {
 		if !slices.Contains(sorts, strings.TrimPrefix(v, "-")) {
 			errs.add("sort", "want one of "+strings.Join(sorts, ", ")+" (- in front: descending), got "+strconv.Quote(v))
 		}
-		p.sort = v
+		sort = v
 	}
+	p.sort, p.descending = strings.TrimPrefix(sort, "-"), strings.HasPrefix(sort, "-")
 	return p
+}
+
+func (p page) params() []any {
+	return []any{"sort", p.sort, "descending", p.descending, "limit", p.limit, "offset", p.offset}
 }
 
 // Page is one page of a table: total rows, and the slice shown.
@@ -132,42 +145,6 @@ type Page[T any] struct {
 	Limit  int `json:"limit"`
 	Offset int `json:"offset"`
 	Items  []T `json:"items"`
-}
-
-// sortAndPage orders rows by the page's sort key (key gives a row's value;
-// nil sorts last whatever the direction), then by name and id, and cuts
-// the page.
-func sortAndPage[T any](rows []T, p page, key func(T, string) *float64, name func(T) (string, string)) Page[T] {
-	field, desc := strings.TrimPrefix(p.sort, "-"), strings.HasPrefix(p.sort, "-")
-	slices.SortStableFunc(rows, func(a, b T) int {
-		an, aid := name(a)
-		bn, bid := name(b)
-		if field != "customer_name" {
-			av, bv := key(a, field), key(b, field)
-			switch {
-			case av == nil && bv != nil:
-				return 1
-			case av != nil && bv == nil:
-				return -1
-			case av != nil && bv != nil && *av != *bv:
-				if desc {
-					return cmp.Compare(*bv, *av)
-				}
-				return cmp.Compare(*av, *bv)
-			}
-			desc = false // ties by name, ascending
-		}
-		c := cmp.Or(strings.Compare(strings.ToLower(an), strings.ToLower(bn)), strings.Compare(aid, bid))
-		if desc {
-			return -c
-		}
-		return c
-	})
-	out := Page[T]{Total: len(rows), Limit: p.limit, Offset: p.offset, Items: []T{}}
-	if p.offset < len(rows) {
-		out.Items = rows[p.offset:min(len(rows), p.offset+p.limit)]
-	}
-	return out
 }
 
 // callingScope is whose figures a request asks for: a partner's customers
@@ -183,9 +160,10 @@ func (c callingScope) params(kv ...any) warehouse.Params {
 		"week", warehouse.Date(c.week)}, kv...)...)
 }
 
-// callingRequest checks the path id, week and the route's other
-// parameters, and that the partner or customer exists for the caller; it
-// answers the problem itself and returns false when not.
+// callingRequest checks the path id, the week and the route's other
+// parameters, and for a customer that the caller may see it (a partner is
+// checked only when it has no figures: see partnerKnown). It answers the
+// problem itself and returns false when the request cannot go on.
 func (s *Server) callingRequest(w http.ResponseWriter, r *http.Request, perCustomer bool, extra func(*paramErrors), known ...string) (callingScope, bool) {
 	var errs paramErrors
 	var c callingScope
@@ -205,84 +183,125 @@ func (s *Server) callingRequest(w http.ResponseWriter, r *http.Request, perCusto
 		writeProblem(w, r, p)
 		return c, false
 	}
-	ctx := r.Context()
-	if perCustomer {
-		res, err := s.store(r).Query(ctx, callingCustomerKnownSQL, warehouse.P("customer_id", c.customerID))
-		if err != nil {
-			writeProblem(w, r, s.warehouseProblem(r, err))
-			return c, false
-		}
-		if len(res.Rows) == 0 || !truthy(res.Rows[0][0]) {
-			writeProblem(w, r, problemNotFound("no customer "+c.customerID))
-			return c, false
-		}
-		if name := warehouse.Str(res.Rows[0][1]); name != "" {
-			c.customerName = &name
-		}
+	if !perCustomer {
 		return c, true
 	}
-	res, err := s.store(r).Query(ctx, callingPartnerKnownSQL, warehouse.P("partner_id", c.partnerID))
+	res, err := s.store(r).Query(r.Context(), callingCustomerKnownSQL, warehouse.P("customer_id", c.customerID))
 	if err != nil {
-		writeProblem(w, r, s.warehouseProblem(r, err))
+		s.writeCallingError(w, r, err)
 		return c, false
 	}
 	if len(res.Rows) == 0 || !truthy(res.Rows[0][0]) {
-		writeProblem(w, r, problemNotFound("no partner "+c.partnerID))
+		writeProblem(w, r, problemNotFound("no customer "+c.customerID))
 		return c, false
 	}
+	c.partnerID = warehouse.Str(cell(res, res.Rows[0], "partner_id"))
+	c.customerName = nonEmpty(warehouse.Str(cell(res, res.Rows[0], "name")))
 	return c, true
 }
 
-// callingWeekTotals is one week of calling_trend.sql.
-type callingWeekTotals struct {
+// partnerKnown answers 404 (and returns false) when the caller may see no
+// customer of the partner; handlers ask only when they found no figures,
+// so a partner with figures costs no extra statement.
+func (s *Server) partnerKnown(w http.ResponseWriter, r *http.Request, c callingScope) bool {
+	res, err := s.store(r).Query(r.Context(), callingPartnerKnownSQL, warehouse.P("partner_id", c.partnerID))
+	if err != nil {
+		s.writeCallingError(w, r, err)
+		return false
+	}
+	if len(res.Rows) == 0 || !truthy(res.Rows[0][0]) {
+		writeProblem(w, r, problemNotFound("no partner "+c.partnerID))
+		return false
+	}
+	return true
+}
+
+// tablePage runs a table statement (one page, with its totals beside every
+// row). When the page is past the end, it reads the first row instead for
+// the totals, and the page stays empty.
+func (s *Server) tablePage(r *http.Request, sql string, c callingScope, p page, kv ...any) (rows, totals *warehouse.Result, err error) {
+	res, err := s.store(r).Query(r.Context(), sql, c.params(append(p.params(), kv...)...))
+	if err != nil || len(res.Rows) > 0 || p.offset == 0 {
+		return res, res, err
+	}
+	first := p
+	first.limit, first.offset = 1, 0
+	totals, err = s.store(r).Query(r.Context(), sql, c.params(append(first.params(), kv...)...))
+	return res, totals, err
+}
+
+// cell reads a named column of a row.
+func cell(res *warehouse.Result, row []any, name string) any { return row[res.Index(name)] }
+
+// callingUsageWeek is one week of calling_usage_trend.sql.
+type callingUsageWeek struct {
 	week       time.Time
 	customers  int64
 	usage      CallingUsageFigures
-	poorCalls  int64
-	rules      map[string]float64
-	computedAt time.Time
+	computedAt *string
 }
 
-// callingTotals reads the totals of the weeks ending with the scope's
-// week (weeks of them), oldest first, one per week (zeros where there are
-// no figures).
-func (s *Server) callingTotals(r *http.Request, c callingScope, weeks int) ([]callingWeekTotals, error) {
-	res, err := s.store(r).Query(r.Context(), callingTrendSQL, c.params("weeks", weeks))
+// callingUsageTrend reads the eight weeks ending with the scope's week,
+// oldest first, one per week (zeros where there are no figures).
+func (s *Server) callingUsageTrend(r *http.Request, c callingScope) ([]callingUsageWeek, error) {
+	res, err := s.store(r).Query(r.Context(), callingUsageTrendSQL, c.params())
 	if err != nil {
 		return nil, err
 	}
-	byWeek := map[time.Time]callingWeekTotals{}
+	byWeek := map[time.Time]callingUsageWeek{}
 	for _, row := range res.Rows {
-		get := func(name string) any { return row[res.Index(name)] }
-		n := func(name string) int64 { return warehouse.Int(get(name)) }
-		t := callingWeekTotals{week: warehouse.Time(get("week")), customers: n("customers"), poorCalls: n("poor_calls"),
-			computedAt: warehouse.Time(get("last_computed_at")), rules: map[string]float64{}}
-		t.usage = usageFigures(n)
-		for _, k := range []string{"rule_rtt_ms", "rule_packet_loss_pct", "rule_jitter_ms", "rule_mos_floor",
-			"rule_service_level_s", "rule_short_abandon_s"} {
-			t.rules[k] = warehouse.Float(get(k))
-		}
+		n := func(name string) int64 { return warehouse.Int(cell(res, row, name)) }
+		t := callingUsageWeek{week: warehouse.Time(cell(res, row, "week")), customers: n("customers"),
+			usage: usageFigures(n), computedAt: computedAt(cell(res, row, "last_computed_at"))}
 		byWeek[t.week] = t
 	}
-	out := make([]callingWeekTotals, weeks)
+	out := make([]callingUsageWeek, callingTrendWeeks)
 	for i := range out {
-		w := c.week.AddDate(0, 0, -7*(weeks-1-i))
+		w := trendWeek(c.week, i)
 		t, ok := byWeek[w]
 		if !ok {
-			t = callingWeekTotals{week: w}
+			t = callingUsageWeek{week: w}
 		}
 		out[i] = t
 	}
 	return out, nil
 }
 
-// computedAt is when the week's figures were computed, nil before.
-func (t callingWeekTotals) computedAtJSON() *string {
-	if t.computedAt.IsZero() {
+// trendWeek is the i-th week (0: the oldest) of the trend ending with week.
+func trendWeek(week time.Time, i int) time.Time {
+	return week.AddDate(0, 0, -7*(callingTrendWeeks-1-i))
+}
+
+// computedAt renders a computation time, nil when there was none (an
+// aggregate over no rows gives the epoch).
+func computedAt(v any) *string {
+	t := warehouse.Time(v)
+	if t.Unix() <= 0 {
 		return nil
 	}
-	s := t.computedAt.UTC().Format(time.RFC3339Nano)
+	s := t.UTC().Format(time.RFC3339Nano)
 	return &s
+}
+
+// counts reads a Map(String, UInt64) cell.
+func counts(v any) map[string]int64 {
+	out := map[string]int64{}
+	if m, ok := v.(map[string]any); ok {
+		for k, x := range m {
+			out[k] = warehouse.Int(x)
+		}
+	}
+	return out
+}
+
+// tuple reads a tuple cell's members as floats.
+func tuple(v any) []float64 {
+	xs, _ := v.([]any)
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = warehouse.Float(x)
+	}
+	return out
 }
 
 // pct is part/whole in percent, rounded to two decimals; nil without a
@@ -306,6 +325,13 @@ func ratio(a, b float64, decimals int) *float64 {
 }
 
 func fptr(v float64) *float64 { return &v }
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 // writeCallingError answers a failed statement.
 func (s *Server) writeCallingError(w http.ResponseWriter, r *http.Request, err error) {

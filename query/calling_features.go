@@ -3,7 +3,6 @@ package query
 import (
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/flexhub/flexhub/ingest"
 	"github.com/flexhub/flexhub/warehouse"
@@ -42,13 +41,16 @@ func (s *Server) partnerCallingFeatures(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	enabled, calls, features, computed, err := s.callingFeatures(r, c)
+	f, err := s.callingFeatures(r, c)
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, PartnerCallingFeatures{PartnerID: c.partnerID, Week: callingWeekJSON(c.week), ComputedAt: computed,
-		CustomersWithCallQueues: enabled, Calls: calls, Features: features})
+	if f.enabled == 0 && !s.partnerKnown(w, r, c) {
+		return
+	}
+	writeJSON(w, http.StatusOK, PartnerCallingFeatures{PartnerID: c.partnerID, Week: callingWeekJSON(c.week), ComputedAt: f.computedAt,
+		CustomersWithCallQueues: f.enabled, Calls: f.calls, Features: f.features})
 }
 
 func (s *Server) customerCallingFeatures(w http.ResponseWriter, r *http.Request) {
@@ -56,49 +58,47 @@ func (s *Server) customerCallingFeatures(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
-	enabled, calls, features, computed, err := s.callingFeatures(r, c)
+	f, err := s.callingFeatures(r, c)
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, CustomerCallingFeatures{CustomerID: c.customerID, CustomerName: c.customerName,
-		Week: callingWeekJSON(c.week), ComputedAt: computed, CallQueuesEnabled: enabled > 0, Calls: calls, Features: features})
+		Week: callingWeekJSON(c.week), ComputedAt: f.computedAt, CallQueuesEnabled: f.enabled > 0, Calls: f.calls, Features: f.features})
+}
+
+type callingFeatureUse struct {
+	enabled, calls int64
+	features       []CallingFeatureUse
+	computedAt     *string
 }
 
 // callingFeatures reads the customers with call queues, their calls and
 // their calls per feature: every feature of the contract, in its order,
 // zeros included, so charts keep their bars.
-func (s *Server) callingFeatures(r *http.Request, c callingScope) (enabled, calls int64, features []CallingFeatureUse, computed *string, err error) {
+func (s *Server) callingFeatures(r *http.Request, c callingScope) (callingFeatureUse, error) {
+	f := callingFeatureUse{features: make([]CallingFeatureUse, 0, len(ingest.CallFeatures))}
 	res, err := s.store(r).Query(r.Context(), callingFeaturesSQL, c.params())
-	if err != nil {
-		return 0, 0, nil, nil, err
+	if err != nil || len(res.Rows) == 0 {
+		return f, err
 	}
-	byFeature := map[string]int64{}
-	for _, row := range res.Rows {
-		n := warehouse.Int(row[2])
-		switch warehouse.Str(row[0]) {
-		case "enabled":
-			enabled = n
-		case "calls":
-			calls = n
-		default:
-			byFeature[warehouse.Str(row[1])] = n
-		}
-	}
-	features = make([]CallingFeatureUse, 0, len(ingest.CallFeatures))
-	for _, f := range ingest.CallFeatures {
-		features = append(features, CallingFeatureUse{Feature: f, Calls: byFeature[f], PctOfCalls: pct(byFeature[f], calls)})
+	row := res.Rows[0]
+	f.enabled, f.calls = warehouse.Int(cell(res, row, "customers")), warehouse.Int(cell(res, row, "calls"))
+	f.computedAt = computedAt(cell(res, row, "last_computed_at"))
+	byFeature := counts(cell(res, row, "features"))
+	for _, name := range ingest.CallFeatures {
+		f.features = append(f.features, CallingFeatureUse{Feature: name, Calls: byFeature[name], PctOfCalls: pct(byFeature[name], f.calls)})
 	}
 	// Any feature the figures hold that the contract has since dropped.
-	for f, n := range byFeature {
-		if !slices.Contains(ingest.CallFeatures, f) {
-			features = append(features, CallingFeatureUse{Feature: f, Calls: n, PctOfCalls: pct(n, calls)})
+	var dropped []string
+	for name := range byFeature {
+		if !slices.Contains(ingest.CallFeatures, name) {
+			dropped = append(dropped, name)
 		}
 	}
-	slices.SortStableFunc(features[len(ingest.CallFeatures):], func(a, b CallingFeatureUse) int { return strings.Compare(a.Feature, b.Feature) })
-	week, err := s.callingTotals(r, c, 1)
-	if err != nil {
-		return 0, 0, nil, nil, err
+	slices.Sort(dropped)
+	for _, name := range dropped {
+		f.features = append(f.features, CallingFeatureUse{Feature: name, Calls: byFeature[name], PctOfCalls: pct(byFeature[name], f.calls)})
 	}
-	return enabled, calls, features, week[0].computedAtJSON(), nil
+	return f, nil
 }

@@ -38,16 +38,6 @@ type CallingQualityFigures struct {
 	PoorByReason CallingPoorByReason `json:"poor_by_reason"`
 }
 
-func (f *CallingQualityFigures) add(o CallingQualityFigures) {
-	f.Calls += o.Calls
-	f.PoorCalls += o.PoorCalls
-	f.PoorByReason.RoundTripTime += o.PoorByReason.RoundTripTime
-	f.PoorByReason.PacketLoss += o.PoorByReason.PacketLoss
-	f.PoorByReason.Jitter += o.PoorByReason.Jitter
-	f.PoorByReason.MOS += o.PoorByReason.MOS
-	f.PoorPct = pct(f.PoorCalls, f.Calls)
-}
-
 // CallingQualityEndpoint is the quality of calls on one endpoint type.
 type CallingQualityEndpoint struct {
 	EndpointType string `json:"endpoint_type"`
@@ -118,49 +108,39 @@ func (s *Server) partnerCallingQuality(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	customers, endpoints, trend, err := s.callingQuality(r, c)
+	customers, total, err := s.callingQualityTable(r, c, pg)
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
-	last := trend[len(trend)-1]
-	out := PartnerCallingQuality{PartnerID: c.partnerID, Week: callingWeekJSON(c.week), ComputedAt: last.computedAtJSON(),
-		Rule: qualityRule(last), Trend: qualityTrend(trend), ByEndpoint: endpoints}
-	for _, e := range endpoints {
-		out.Summary.add(e.CallingQualityFigures)
+	if total == 0 && !s.partnerKnown(w, r, c) {
+		return
 	}
-	out.Customers = sortAndPage(customers, pg, func(q *CallingQualityCustomer, field string) *float64 {
-		switch field {
-		case "calls":
-			return fptr(float64(q.Calls))
-		case "poor_calls":
-			return fptr(float64(q.PoorCalls))
-		}
-		return q.PoorPct
-	}, func(q *CallingQualityCustomer) (string, string) { return deref(q.CustomerName), q.CustomerID })
-	writeJSON(w, http.StatusOK, out)
+	t, err := s.callingQualityTotals(r, c)
+	if err != nil {
+		s.writeCallingError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, PartnerCallingQuality{PartnerID: c.partnerID, Week: callingWeekJSON(c.week),
+		ComputedAt: t.computedAt, Rule: t.rule, Summary: t.summary, Trend: t.trend, ByEndpoint: t.byEndpoint,
+		Customers: Page[*CallingQualityCustomer]{Total: total, Limit: pg.limit, Offset: pg.offset, Items: customers}})
 }
 
 func (s *Server) customerCallingQuality(w http.ResponseWriter, r *http.Request) {
 	var pg page
-	c, ok := s.callingRequest(w, r, true, func(e *paramErrors) { pg = parsePage(r, e, "started_at", []string{"started_at"}) },
+	c, ok := s.callingRequest(w, r, true, func(e *paramErrors) { pg = parsePage(r, e, "customer_name", qualitySorts) },
 		"limit", "offset")
 	if !ok {
 		return
 	}
-	customers, endpoints, trend, err := s.callingQuality(r, c)
+	t, err := s.callingQualityTotals(r, c)
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
-	last := trend[len(trend)-1]
-	cust := &CallingQualityCustomer{CustomerID: c.customerID}
-	if len(customers) > 0 {
-		cust = customers[0]
-	}
-	cust.CustomerName = c.customerName
-	out := CustomerCallingQuality{Customer: cust, Week: callingWeekJSON(c.week), ComputedAt: last.computedAtJSON(),
-		Rule: qualityRule(last), Trend: qualityTrend(trend), ByEndpoint: endpoints,
+	cust := &CallingQualityCustomer{CustomerID: c.customerID, CustomerName: c.customerName, CallingQualityFigures: t.summary}
+	out := CustomerCallingQuality{Customer: cust, Week: callingWeekJSON(c.week), ComputedAt: t.computedAt,
+		Rule: t.rule, Trend: t.trend, ByEndpoint: t.byEndpoint,
 		TaggedPoorCalls: Page[CallingPoorCall]{Total: int(cust.PoorCalls), Limit: pg.limit, Offset: pg.offset, Items: []CallingPoorCall{}}}
 	if cust.PoorCalls > int64(pg.offset) {
 		res, err := s.store(r).Query(r.Context(), callingPoorCallsSQL, c.params("limit", pg.limit, "offset", pg.offset))
@@ -169,16 +149,13 @@ func (s *Server) customerCallingQuality(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 		for _, row := range res.Rows {
-			get := func(name string) any { return row[res.Index(name)] }
-			pc := CallingPoorCall{CallID: warehouse.Str(get("call_id")),
+			get := func(name string) any { return cell(res, row, name) }
+			pc := CallingPoorCall{CallID: warehouse.Str(get("call_id")), UserID: nonEmpty(warehouse.Str(get("user_id"))),
 				StartedAt:    warehouse.Time(get("started_at")).UTC().Format(time.RFC3339Nano),
 				EndpointType: warehouse.Str(get("endpoint_type")), Direction: warehouse.Str(get("direction")),
 				Reasons: stringsOf(get("reasons")), Streams: warehouse.Int(get("streams")), PoorStreams: warehouse.Int(get("poor_streams")),
 				MaxRoundTripMs: round(warehouse.Float(get("max_rtt_ms")), 2), MaxPacketLossPct: round(warehouse.Float(get("max_packet_loss_pct")), 2),
 				MaxJitterMs: round(warehouse.Float(get("max_jitter_ms")), 2)}
-			if u := warehouse.Str(get("user_id")); u != "" {
-				pc.UserID = &u
-			}
 			if m := warehouse.Float(get("min_mos")); m > 0 {
 				pc.MinMOS = fptr(round(m, 2))
 			}
@@ -188,56 +165,85 @@ func (s *Server) customerCallingQuality(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusOK, out)
 }
 
-// callingQuality reads the quality per customer (with names) and per
-// endpoint type, and the eight-week trend.
-func (s *Server) callingQuality(r *http.Request, c callingScope) ([]*CallingQualityCustomer, []CallingQualityEndpoint, []callingWeekTotals, error) {
-	res, err := s.store(r).Query(r.Context(), callingQualitySQL, c.params())
+// callingQualityTable reads one page of the quality table and its total
+// rows.
+func (s *Server) callingQualityTable(r *http.Request, c callingScope, pg page) ([]*CallingQualityCustomer, int, error) {
+	res, totals, err := s.tablePage(r, callingQualitySQL, c, pg)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, 0, err
 	}
-	customers := []*CallingQualityCustomer{}
-	endpoints := []CallingQualityEndpoint{}
+	customers := make([]*CallingQualityCustomer, 0, len(res.Rows))
 	for _, row := range res.Rows {
-		n := func(name string) int64 { return warehouse.Int(row[res.Index(name)]) }
-		f := CallingQualityFigures{Calls: n("calls"), PoorCalls: n("poor_calls"), PoorPct: pct(n("poor_calls"), n("calls")),
-			PoorByReason: CallingPoorByReason{RoundTripTime: n("poor_round_trip_time"), PacketLoss: n("poor_packet_loss"),
-				Jitter: n("poor_jitter"), MOS: n("poor_mos")}}
-		key := warehouse.Str(row[res.Index("key")])
-		if warehouse.Str(row[res.Index("kind")]) == "endpoint" {
-			endpoints = append(endpoints, CallingQualityEndpoint{EndpointType: key, CallingQualityFigures: f})
+		n := func(name string) int64 { return warehouse.Int(cell(res, row, name)) }
+		customers = append(customers, &CallingQualityCustomer{CustomerID: warehouse.Str(cell(res, row, "customer_id")),
+			CustomerName: nonEmpty(warehouse.Str(cell(res, row, "name"))),
+			CallingQualityFigures: qualityFigures(n("calls"), n("poor_calls"), n("poor_round_trip_time"), n("poor_packet_loss"),
+				n("poor_jitter"), n("poor_mos"))})
+	}
+	total := 0
+	if len(totals.Rows) > 0 {
+		total = int(warehouse.Int(cell(totals, totals.Rows[0], "total")))
+	}
+	return customers, total, nil
+}
+
+// callingQualityTotalsOf is the quality of a set of customers: the
+// week's figures, per endpoint type (most calls first), the rule and when
+// it was computed, and the eight-week trend.
+type callingQualityTotalsOf struct {
+	summary    CallingQualityFigures
+	byEndpoint []CallingQualityEndpoint
+	rule       *CallingQualityRule
+	computedAt *string
+	trend      []CallingQualityWeek
+}
+
+func (s *Server) callingQualityTotals(r *http.Request, c callingScope) (callingQualityTotalsOf, error) {
+	t := callingQualityTotalsOf{byEndpoint: []CallingQualityEndpoint{}, trend: make([]CallingQualityWeek, callingTrendWeeks)}
+	for i := range t.trend {
+		t.trend[i] = CallingQualityWeek{Week: trendWeek(c.week, i).Format(time.DateOnly)}
+	}
+	res, err := s.store(r).Query(r.Context(), callingQualityTotalsSQL, c.params())
+	if err != nil {
+		return t, err
+	}
+	for _, row := range res.Rows {
+		get := func(name string) any { return cell(res, row, name) }
+		n := func(name string) int64 { return warehouse.Int(get(name)) }
+		if warehouse.Str(get("kind")) == "week" {
+			week := warehouse.Time(get("week")).Format(time.DateOnly)
+			for i := range t.trend {
+				if t.trend[i].Week == week {
+					t.trend[i] = CallingQualityWeek{Week: week, Calls: n("calls"), PoorCalls: n("poor_calls"), PoorPct: pct(n("poor_calls"), n("calls"))}
+				}
+			}
 			continue
 		}
-		q := &CallingQualityCustomer{CustomerID: key, CallingQualityFigures: f}
-		if name := warehouse.Str(row[res.Index("name")]); name != "" {
-			q.CustomerName = &name
+		calls, poor := counts(get("endpoint_calls")), counts(get("endpoint_poor"))
+		rtt, loss := counts(get("endpoint_poor_round_trip_time")), counts(get("endpoint_poor_packet_loss"))
+		jitter, mos := counts(get("endpoint_poor_jitter")), counts(get("endpoint_poor_mos"))
+		for ep, n := range calls {
+			t.byEndpoint = append(t.byEndpoint, CallingQualityEndpoint{EndpointType: ep,
+				CallingQualityFigures: qualityFigures(n, poor[ep], rtt[ep], loss[ep], jitter[ep], mos[ep])})
 		}
-		customers = append(customers, q)
+		slices.SortFunc(t.byEndpoint, func(a, b CallingQualityEndpoint) int {
+			return cmp.Or(cmp.Compare(b.Calls, a.Calls), strings.Compare(a.EndpointType, b.EndpointType))
+		})
+		if t.computedAt = computedAt(get("last_computed_at")); t.computedAt != nil {
+			rule := tuple(get("rule"))
+			t.rule = &CallingQualityRule{RoundTripTimeMsAbove: rule[0], PacketLossPctAbove: rule[1], JitterMsAbove: rule[2], MOSBelow: rule[3]}
+		}
+		t.summary.PoorByReason = CallingPoorByReason{RoundTripTime: n("poor_round_trip_time"), PacketLoss: n("poor_packet_loss"),
+			Jitter: n("poor_jitter"), MOS: n("poor_mos")}
 	}
-	slices.SortFunc(endpoints, func(a, b CallingQualityEndpoint) int {
-		if a.Calls != b.Calls {
-			return cmp.Compare(b.Calls, a.Calls)
-		}
-		return strings.Compare(a.EndpointType, b.EndpointType)
-	})
-	trend, err := s.callingTotals(r, c, callingTrendWeeks)
-	return customers, endpoints, trend, err
+	last := t.trend[len(t.trend)-1]
+	t.summary.Calls, t.summary.PoorCalls, t.summary.PoorPct = last.Calls, last.PoorCalls, last.PoorPct
+	return t, nil
 }
 
-func qualityRule(t callingWeekTotals) *CallingQualityRule {
-	if t.computedAt.IsZero() {
-		return nil
-	}
-	return &CallingQualityRule{RoundTripTimeMsAbove: t.rules["rule_rtt_ms"], PacketLossPctAbove: t.rules["rule_packet_loss_pct"],
-		JitterMsAbove: t.rules["rule_jitter_ms"], MOSBelow: t.rules["rule_mos_floor"]}
-}
-
-func qualityTrend(trend []callingWeekTotals) []CallingQualityWeek {
-	out := make([]CallingQualityWeek, len(trend))
-	for i, t := range trend {
-		out[i] = CallingQualityWeek{Week: t.week.Format(time.DateOnly), Calls: t.usage.Calls, PoorCalls: t.poorCalls,
-			PoorPct: pct(t.poorCalls, t.usage.Calls)}
-	}
-	return out
+func qualityFigures(calls, poor, rtt, loss, jitter, mos int64) CallingQualityFigures {
+	return CallingQualityFigures{Calls: calls, PoorCalls: poor, PoorPct: pct(poor, calls),
+		PoorByReason: CallingPoorByReason{RoundTripTime: rtt, PacketLoss: loss, Jitter: jitter, MOS: mos}}
 }
 
 func stringsOf(v any) []string {
@@ -254,7 +260,4 @@ func stringsOf(v any) []string {
 	return []string{}
 }
 
-func round(v float64, decimals int) float64 {
-	r := ratio(v, 1, decimals)
-	return *r
-}
+func round(v float64, decimals int) float64 { return *ratio(v, 1, decimals) }

@@ -2,8 +2,6 @@ package query
 
 import (
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/flexhub/flexhub/warehouse"
 )
@@ -41,32 +39,6 @@ type CallingQueueFigures struct {
 	// ServiceLevelPct: answered within the service level, of the queue
 	// calls that were not short abandons.
 	ServiceLevelPct *float64 `json:"service_level_pct"`
-
-	answerWaitMs, abandonWaitMs, inServiceLevel int64
-}
-
-func (f *CallingQueueFigures) add(o CallingQueueFigures) {
-	f.QueueCalls += o.QueueCalls
-	f.Answered += o.Answered
-	f.MovedToQueue += o.MovedToQueue
-	f.HungUp += o.HungUp
-	f.LeftMessage += o.LeftMessage
-	f.ShortAbandons += o.ShortAbandons
-	f.answerWaitMs += o.answerWaitMs
-	f.abandonWaitMs += o.abandonWaitMs
-	f.inServiceLevel += o.inServiceLevel
-	f.derive()
-}
-
-// derive computes the averages and percentages from the sums; every
-// average is over calls (not over queues or customers).
-func (f *CallingQueueFigures) derive() {
-	f.Abandoned = f.HungUp + f.LeftMessage
-	f.AvgTimeToAnswerSeconds = ratio(float64(f.answerWaitMs)/1000, float64(f.Answered+f.MovedToQueue), 1)
-	f.AvgWaitBeforeAbandonSeconds = ratio(float64(f.abandonWaitMs)/1000, float64(f.Abandoned), 1)
-	counted := f.QueueCalls - f.ShortAbandons
-	f.AbandonedPct = pct(f.Abandoned, counted)
-	f.ServiceLevelPct = pct(f.inServiceLevel, counted)
 }
 
 // CallingQueueCustomer is one customer's queue figures.
@@ -120,37 +92,33 @@ func (s *Server) partnerCallingQueues(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, rule, computed, err := s.callingQueues(r, c, false)
+	res, totals, err := s.tablePage(r, callingQueuesSQL, c, pg)
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
-	out := PartnerCallingQueues{PartnerID: c.partnerID, Week: callingWeekJSON(c.week), ComputedAt: computed, Rule: rule}
-	customers := make([]*CallingQueueCustomer, len(rows))
-	for i, q := range rows {
-		customers[i] = &CallingQueueCustomer{CustomerID: q.key, CustomerName: q.name, Queues: q.queues, CallingQueueFigures: q.figures}
-		out.KPIs.Customers++
-		out.KPIs.Queues += q.queues
-		out.KPIs.add(q.figures)
+	total := 0
+	if len(totals.Rows) > 0 {
+		total = int(warehouse.Int(cell(totals, totals.Rows[0], "total")))
 	}
-	out.KPIs.derive()
-	out.Customers = sortAndPage(customers, pg, func(q *CallingQueueCustomer, field string) *float64 {
-		switch field {
-		case "queues":
-			return fptr(float64(q.Queues))
-		case "queue_calls":
-			return fptr(float64(q.QueueCalls))
-		case "abandoned":
-			return fptr(float64(q.Abandoned))
-		case "avg_time_to_answer_seconds":
-			return q.AvgTimeToAnswerSeconds
-		case "avg_wait_before_abandon_seconds":
-			return q.AvgWaitBeforeAbandonSeconds
-		case "service_level_pct":
-			return q.ServiceLevelPct
-		}
-		return q.AbandonedPct
-	}, func(q *CallingQueueCustomer) (string, string) { return deref(q.CustomerName), q.CustomerID })
+	if total == 0 && !s.partnerKnown(w, r, c) {
+		return
+	}
+	kpis, rule, computed, err := s.callingQueueTotals(r, c)
+	if err != nil {
+		s.writeCallingError(w, r, err)
+		return
+	}
+	out := PartnerCallingQueues{PartnerID: c.partnerID, Week: callingWeekJSON(c.week), ComputedAt: computed, Rule: rule,
+		KPIs:      CallingQueueKPIs{Customers: int64(total), Queues: kpis.Queues, CallingQueueFigures: kpis.CallingQueueFigures},
+		Customers: Page[*CallingQueueCustomer]{Total: total, Limit: pg.limit, Offset: pg.offset, Items: []*CallingQueueCustomer{}}}
+	for _, row := range res.Rows {
+		n := func(name string) int64 { return warehouse.Int(cell(res, row, name)) }
+		out.Customers.Items = append(out.Customers.Items, &CallingQueueCustomer{CustomerID: warehouse.Str(cell(res, row, "customer_id")),
+			CustomerName: nonEmpty(warehouse.Str(cell(res, row, "name"))), Queues: n("queues"),
+			CallingQueueFigures: queueFigures(n("queue_calls"), n("answered"), n("moved_to_queue"), n("hung_up"), n("left_message"),
+				n("short_abandons"), n("answer_wait_ms"), n("abandon_wait_ms"), n("in_service_level"))})
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -159,60 +127,61 @@ func (s *Server) customerCallingQueues(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, rule, computed, err := s.callingQueues(r, c, true)
+	kpis, rule, computed, err := s.callingQueueTotals(r, c)
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
-	out := CustomerCallingQueues{Customer: &CallingQueueCustomer{CustomerID: c.customerID, CustomerName: c.customerName},
-		Week: callingWeekJSON(c.week), ComputedAt: computed, Rule: rule, Queues: []CallingQueue{}}
-	for _, q := range rows {
-		out.Queues = append(out.Queues, CallingQueue{QueueID: q.key, QueueName: deref(q.name), CallingQueueFigures: q.figures})
-		out.Customer.Queues++
-		out.Customer.add(q.figures)
+	kpis.CustomerID, kpis.CustomerName = c.customerID, c.customerName
+	out := CustomerCallingQueues{Customer: &kpis, Week: callingWeekJSON(c.week), ComputedAt: computed, Rule: rule, Queues: []CallingQueue{}}
+	if kpis.QueueCalls > 0 {
+		res, err := s.store(r).Query(r.Context(), callingQueuesByQueueSQL, c.params())
+		if err != nil {
+			s.writeCallingError(w, r, err)
+			return
+		}
+		for _, row := range res.Rows {
+			n := func(name string) int64 { return warehouse.Int(cell(res, row, name)) }
+			out.Queues = append(out.Queues, CallingQueue{QueueID: warehouse.Str(cell(res, row, "queue_id")),
+				QueueName: warehouse.Str(cell(res, row, "queue_name")),
+				CallingQueueFigures: queueFigures(n("queue_calls"), n("answered"), n("moved_to_queue"), n("hung_up"), n("left_message"),
+					n("short_abandons"), n("answer_wait_ms"), n("abandon_wait_ms"), n("answered_in_service_level"))})
+		}
 	}
-	out.Customer.derive()
-	slices.SortFunc(out.Queues, func(a, b CallingQueue) int {
-		return strings.Compare(strings.ToLower(a.QueueName)+"\x00"+a.QueueID, strings.ToLower(b.QueueName)+"\x00"+b.QueueID)
-	})
 	writeJSON(w, http.StatusOK, out)
 }
 
-type queueRow struct {
-	key     string
-	name    *string
-	queues  int64
-	figures CallingQueueFigures
+// callingQueueTotals reads the queue figures of the week over the scope's
+// customers, the rule and when they were computed.
+func (s *Server) callingQueueTotals(r *http.Request, c callingScope) (CallingQueueCustomer, *CallingQueueRule, *string, error) {
+	out := CallingQueueCustomer{CallingQueueFigures: queueFigures(0, 0, 0, 0, 0, 0, 0, 0, 0)}
+	res, err := s.store(r).Query(r.Context(), callingQueueTotalsSQL, c.params())
+	if err != nil || len(res.Rows) == 0 {
+		return out, nil, nil, err
+	}
+	row := res.Rows[0]
+	n := func(name string) int64 { return warehouse.Int(cell(res, row, name)) }
+	out.Queues = n("queues")
+	out.CallingQueueFigures = queueFigures(n("queue_calls"), n("answered"), n("moved_to_queue"), n("hung_up"), n("left_message"),
+		n("short_abandons"), n("answer_wait_ms"), n("abandon_wait_ms"), n("in_service_level"))
+	computed := computedAt(cell(res, row, "last_computed_at"))
+	var rule *CallingQueueRule
+	if computed != nil {
+		v := tuple(cell(res, row, "rule"))
+		rule = &CallingQueueRule{ServiceLevelSeconds: int64(v[0]), ShortAbandonSeconds: int64(v[1])}
+	}
+	return out, rule, computed, nil
 }
 
-// callingQueues reads the queue figures per customer (or per queue of one
-// customer), and the week's rule and computation time.
-func (s *Server) callingQueues(r *http.Request, c callingScope, byQueue bool) ([]queueRow, *CallingQueueRule, *string, error) {
-	res, err := s.store(r).Query(r.Context(), callingQueuesSQL, c.params("by_queue", byQueue))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	rows := make([]queueRow, 0, len(res.Rows))
-	for _, row := range res.Rows {
-		n := func(name string) int64 { return warehouse.Int(row[res.Index(name)]) }
-		q := queueRow{key: warehouse.Str(row[res.Index("key")]), queues: n("queues"), figures: CallingQueueFigures{
-			QueueCalls: n("queue_calls"), Answered: n("answered"), MovedToQueue: n("moved_to_queue"), HungUp: n("hung_up"),
-			LeftMessage: n("left_message"), ShortAbandons: n("short_abandons"), answerWaitMs: n("answer_wait_ms"),
-			abandonWaitMs: n("abandon_wait_ms"), inServiceLevel: n("answered_in_service_level")}}
-		q.figures.derive()
-		if name := warehouse.Str(row[res.Index("name")]); name != "" {
-			q.name = &name
-		}
-		rows = append(rows, q)
-	}
-	week, err := s.callingTotals(r, c, 1)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	var rule *CallingQueueRule
-	if !week[0].computedAt.IsZero() {
-		rule = &CallingQueueRule{ServiceLevelSeconds: int64(week[0].rules["rule_service_level_s"]),
-			ShortAbandonSeconds: int64(week[0].rules["rule_short_abandon_s"])}
-	}
-	return rows, rule, week[0].computedAtJSON(), nil
+// queueFigures derives the averages and percentages from the sums; every
+// average is over calls (not over queues or customers).
+func queueFigures(calls, answered, moved, hungUp, leftMessage, short, answerWaitMs, abandonWaitMs, inServiceLevel int64) CallingQueueFigures {
+	f := CallingQueueFigures{QueueCalls: calls, Answered: answered, MovedToQueue: moved, HungUp: hungUp, LeftMessage: leftMessage,
+		Abandoned: hungUp + leftMessage, ShortAbandons: short}
+	f.AvgTimeToAnswerSeconds = ratio(float64(answerWaitMs)/1000, float64(answered+moved), 1)
+	f.AvgWaitBeforeAbandonSeconds = ratio(float64(abandonWaitMs)/1000, float64(f.Abandoned), 1)
+	counted := calls - short
+	f.AbandonedPct = pct(f.Abandoned, counted)
+	f.ServiceLevelPct = pct(inServiceLevel, counted)
+	return f
 }

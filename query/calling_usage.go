@@ -51,18 +51,6 @@ func usageFigures(n func(string) int64) CallingUsageFigures {
 	}
 }
 
-func (f *CallingUsageFigures) add(o CallingUsageFigures) {
-	f.LicensedUsers += o.LicensedUsers
-	f.ActiveUsers += o.ActiveUsers
-	f.Calls += o.Calls
-	f.CallMinutes = math.Round((f.CallMinutes+o.CallMinutes)*10) / 10
-	f.CallsWithoutUser += o.CallsWithoutUser
-	f.UsersByBucket.NoCalls += o.UsersByBucket.NoCalls
-	f.UsersByBucket.Low += o.UsersByBucket.Low
-	f.UsersByBucket.Medium += o.UsersByBucket.Medium
-	f.UsersByBucket.High += o.UsersByBucket.High
-}
-
 // CallingUsageCustomer is one customer's usage in the week, beside the
 // week before.
 type CallingUsageCustomer struct {
@@ -117,20 +105,25 @@ func (s *Server) partnerCallingUsage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, trend, err := s.callingUsage(r, c)
+	rows, total, err := s.callingUsage(r, c, pg)
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
-	out := PartnerCallingUsage{PartnerID: c.partnerID, Week: callingWeekJSON(c.week), ComputedAt: trend[len(trend)-1].computedAtJSON(),
-		Buckets: callingBuckets, Summary: CallingUsageSummary{Customers: len(rows)}, Trend: usageTrend(trend)}
-	for _, row := range rows {
-		out.Summary.add(row.CallingUsageFigures)
+	if total == 0 && !s.partnerKnown(w, r, c) {
+		return
 	}
-	out.Customers = sortAndPage(rows, pg, usageSortKey, func(u *CallingUsageCustomer) (string, string) {
-		return deref(u.CustomerName), u.CustomerID
-	})
-	writeJSON(w, http.StatusOK, out)
+	trend, err := s.callingUsageTrend(r, c)
+	if err != nil {
+		s.writeCallingError(w, r, err)
+		return
+	}
+	last := trend[len(trend)-1]
+	// The table holds every customer with figures that week, so the
+	// week's totals are the table's sums.
+	writeJSON(w, http.StatusOK, PartnerCallingUsage{PartnerID: c.partnerID, Week: callingWeekJSON(c.week), ComputedAt: last.computedAt,
+		Buckets: callingBuckets, Summary: CallingUsageSummary{Customers: total, CallingUsageFigures: last.usage},
+		Trend: usageTrend(trend), Customers: Page[*CallingUsageCustomer]{Total: total, Limit: pg.limit, Offset: pg.offset, Items: rows}})
 }
 
 func (s *Server) customerCallingUsage(w http.ResponseWriter, r *http.Request) {
@@ -138,42 +131,49 @@ func (s *Server) customerCallingUsage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, trend, err := s.callingUsage(r, c)
+	rows, _, err := s.callingUsage(r, c, page{limit: 1, sort: "customer_name"})
 	if err != nil {
 		s.writeCallingError(w, r, err)
 		return
 	}
-	row := &CallingUsageCustomer{CustomerID: c.customerID, CustomerName: c.customerName}
+	trend, err := s.callingUsageTrend(r, c)
+	if err != nil {
+		s.writeCallingError(w, r, err)
+		return
+	}
+	row := &CallingUsageCustomer{CustomerID: c.customerID}
 	if len(rows) > 0 {
 		row = rows[0]
-		row.CustomerName = c.customerName
 	}
+	row.CustomerName = c.customerName
 	writeJSON(w, http.StatusOK, CustomerCallingUsage{Customer: row, Week: callingWeekJSON(c.week),
-		ComputedAt: trend[len(trend)-1].computedAtJSON(), Buckets: callingBuckets, Trend: usageTrend(trend)})
+		ComputedAt: trend[len(trend)-1].computedAt, Buckets: callingBuckets, Trend: usageTrend(trend)})
 }
 
-func (s *Server) callingUsage(r *http.Request, c callingScope) ([]*CallingUsageCustomer, []callingWeekTotals, error) {
-	res, err := s.store(r).Query(r.Context(), callingUsageSQL, c.params())
+// callingUsage reads one page of the usage table and its total rows.
+func (s *Server) callingUsage(r *http.Request, c callingScope, pg page) ([]*CallingUsageCustomer, int, error) {
+	res, totals, err := s.tablePage(r, callingUsageSQL, c, pg)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
+	}
+	total := 0
+	if len(totals.Rows) > 0 {
+		total = int(warehouse.Int(cell(totals, totals.Rows[0], "total")))
 	}
 	rows := make([]*CallingUsageCustomer, 0, len(res.Rows))
 	for _, row := range res.Rows {
-		n := func(name string) int64 { return warehouse.Int(row[res.Index(name)]) }
-		u := &CallingUsageCustomer{CustomerID: warehouse.Str(row[res.Index("customer_id")]), CallingUsageFigures: usageFigures(n)}
-		if name := warehouse.Str(row[res.Index("name")]); name != "" {
-			u.CustomerName = &name
-		}
+		n := func(name string) int64 { return warehouse.Int(cell(res, row, name)) }
+		u := &CallingUsageCustomer{CustomerID: warehouse.Str(cell(res, row, "customer_id")),
+			CustomerName: nonEmpty(warehouse.Str(cell(res, row, "name"))), CallingUsageFigures: usageFigures(n)}
 		u.CallsPerActiveUser = ratio(float64(u.Calls-u.CallsWithoutUser), float64(u.ActiveUsers), 1)
-		if truthy(row[res.Index("has_previous")]) {
+		if truthy(cell(res, row, "has_previous")) {
 			prev := n("calls_previous_week")
 			u.CallsPreviousWeek = &prev
 			u.CallsChangePct = changePct(u.Calls, prev)
 		}
 		rows = append(rows, u)
 	}
-	trend, err := s.callingTotals(r, c, callingTrendWeeks)
-	return rows, trend, err
+	return rows, total, nil
 }
 
 // changePct is the change from prev to cur in percent (nil from zero).
@@ -185,37 +185,10 @@ func changePct(cur, prev int64) *float64 {
 	return &v
 }
 
-func usageTrend(trend []callingWeekTotals) []CallingUsageWeek {
+func usageTrend(trend []callingUsageWeek) []CallingUsageWeek {
 	out := make([]CallingUsageWeek, len(trend))
 	for i, t := range trend {
 		out[i] = CallingUsageWeek{Week: t.week.Format(time.DateOnly), Customers: t.customers, CallingUsageFigures: t.usage}
 	}
 	return out
-}
-
-func usageSortKey(u *CallingUsageCustomer, field string) *float64 {
-	switch field {
-	case "calls":
-		return fptr(float64(u.Calls))
-	case "call_minutes":
-		return fptr(u.CallMinutes)
-	case "licensed_users":
-		return fptr(float64(u.LicensedUsers))
-	case "active_users":
-		return fptr(float64(u.ActiveUsers))
-	case "users_no_calls":
-		return fptr(float64(u.UsersByBucket.NoCalls))
-	case "calls_per_active_user":
-		return u.CallsPerActiveUser
-	case "calls_change_pct":
-		return u.CallsChangePct
-	}
-	return nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -128,6 +128,7 @@ func (f *callingFixture) flush() {
 type callingFigures struct {
 	computedAt time.Time
 	customer   map[string]int64
+	maps       map[string]map[string]int64 // calling_customer_weekly's map columns
 	quality    map[string][6]int64 // endpoint → calls, poor, rtt, loss, jitter, mos
 	poor       map[string]string   // call → reasons
 	features   map[string]int64
@@ -145,7 +146,7 @@ func readCalling(t *testing.T, w warehouse.Warehouse, week, customer string) cal
 		}
 		return res
 	}
-	out := callingFigures{customer: map[string]int64{}, quality: map[string][6]int64{}, poor: map[string]string{},
+	out := callingFigures{customer: map[string]int64{}, maps: map[string]map[string]int64{}, quality: map[string][6]int64{}, poor: map[string]string{},
 		features: map[string]int64{}, queues: map[string][10]int64{}}
 	res := q(`SELECT * FROM {db:Identifier}.calling_customer_weekly FINAL
 		WHERE week = {week:Date} AND customer_id = {customer:String}`)
@@ -158,6 +159,13 @@ func readCalling(t *testing.T, w warehouse.Warehouse, week, customer string) cal
 			out.computedAt = warehouse.Time(res.Rows[0][i])
 		case "week", "partner_id", "customer_id", "rule_rtt_ms", "rule_packet_loss_pct", "rule_jitter_ms", "rule_mos_floor":
 		default:
+			if m, ok := res.Rows[0][i].(map[string]any); ok {
+				out.maps[c.Name] = map[string]int64{}
+				for k, v := range m {
+					out.maps[c.Name][k] = warehouse.Int(v)
+				}
+				continue
+			}
 			out.customer[c.Name] = warehouse.Int(res.Rows[0][i])
 		}
 	}
@@ -187,7 +195,7 @@ func readCalling(t *testing.T, w warehouse.Warehouse, week, customer string) cal
 	return out
 }
 
-func checkMap[K comparable, V comparable](t *testing.T, what string, got, want map[K]V) {
+func checkMap[K comparable, V any](t *testing.T, what string, got, want map[K]V) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		var keys []string
@@ -395,7 +403,38 @@ func wantC1WeekA() callingFigures {
 
 func checkFigures(t *testing.T, name string, got, want callingFigures) {
 	t.Helper()
-	checkMap(t, name+" customer", got.customer, want.customer)
+	// The sums the partner-wide views read agree with the detail rows.
+	derived := map[string]int64{}
+	for k, v := range want.customer {
+		derived[k] = v
+	}
+	var reasons [4]int64
+	eps := map[string]map[string]int64{}
+	for i, col := range []string{"endpoint_calls", "endpoint_poor", "endpoint_poor_round_trip_time", "endpoint_poor_packet_loss",
+		"endpoint_poor_jitter", "endpoint_poor_mos"} {
+		eps[col] = map[string]int64{}
+		for ep, v := range want.quality {
+			eps[col][ep] = v[i]
+			if i >= 2 {
+				reasons[i-2] += v[i]
+			}
+		}
+	}
+	derived["poor_round_trip_time"], derived["poor_packet_loss"], derived["poor_jitter"], derived["poor_mos"] = reasons[0], reasons[1], reasons[2], reasons[3]
+	var q [9]int64
+	for _, v := range want.queues {
+		for i := range q {
+			q[i] += v[i]
+		}
+	}
+	derived["queues"] = int64(len(want.queues))
+	for i, col := range []string{"queue_calls", "queue_answered", "queue_moved", "queue_hung_up", "queue_left_message",
+		"queue_short_abandons", "queue_answer_wait_ms", "queue_abandon_wait_ms", "queue_in_service_level"} {
+		derived[col] = q[i]
+	}
+	eps["feature_calls"] = want.features
+	checkMap(t, name+" customer", got.customer, derived)
+	checkMap(t, name+" customer maps", got.maps, eps)
 	checkMap(t, name+" quality", got.quality, want.quality)
 	checkMap(t, name+" poor calls", got.poor, want.poor)
 	checkMap(t, name+" features", got.features, want.features)
@@ -513,15 +552,19 @@ func TestCallingWeekIsComputedOnceItHasCompleted(t *testing.T) {
 	}
 	// u2's Sunday 00:00:00 call; k8 answered after 5 s. Licensed at the
 	// end of the week: u1 u2 u3 u5 u6, of whom u1 u3 u5 u6 made no call.
-	got := readCalling(t, w, next, "c1")
-	checkMap(t, "week "+next, got.customer, map[string]int64{
-		"calls": 1, "call_seconds": 60, "calls_without_user": 0,
-		"licensed_users": 5, "active_users": 1, "users_no_calls": 4,
-		"users_low": 1, "users_medium": 0, "users_high": 0,
-		"poor_calls": 0, "queue_calls": 1, "queue_feature_calls": 0,
-		"rule_service_level_s": 20, "rule_short_abandon_s": 5,
+	checkFigures(t, "week "+next, readCalling(t, w, next, "c1"), callingFigures{
+		customer: map[string]int64{
+			"calls": 1, "call_seconds": 60, "calls_without_user": 0,
+			"licensed_users": 5, "active_users": 1, "users_no_calls": 4,
+			"users_low": 1, "users_medium": 0, "users_high": 0,
+			"poor_calls": 0, "queue_feature_calls": 0,
+			"rule_service_level_s": 20, "rule_short_abandon_s": 5,
+		},
+		quality:  map[string][6]int64{"desk_phone": {1, 0, 0, 0, 0, 0}},
+		poor:     map[string]string{},
+		features: map[string]int64{},
+		queues:   map[string][10]int64{"sales": {1, 1, 0, 0, 0, 0, 5000, 0, 1}},
 	})
-	checkMap(t, "week "+next+" queues", got.queues, map[string][10]int64{"sales": {1, 1, 0, 0, 0, 0, 5000, 0, 1}})
 	if err := wk.CallingWeek(ctx, weekNext.AddDate(0, 0, 1)); err == nil {
 		t.Error("CallingWeek of a Monday: no error")
 	}

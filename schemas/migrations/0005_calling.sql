@@ -84,32 +84,55 @@ ORDER BY (partner_id, customer_id, user_id, changed_at)
 -- once, and rows a correction no longer produces (a call that is no longer
 -- poor) drop out of the figures; ReplacingMergeTree keeps one row per key.
 
--- Per customer and week: calls, usage buckets of its users, licensed
--- users, and the totals the trends read; the generation in force.
+-- Per customer and week, everything the partner-wide views read, so that
+-- they read one row per customer: calls and usage buckets of its users,
+-- licensed users; poor calls by reason and, per endpoint type, calls and
+-- poor calls; calls per feature; the call-queue sums; the rules the week
+-- was computed with. Its computed_at is the generation in force.
 CREATE TABLE IF NOT EXISTS {{table "calling_customer_weekly"}} {{onCluster}}
 (
-    week                  Date,
-    partner_id            LowCardinality(String),
-    customer_id           String,
-    calls                 UInt64,
-    call_seconds          UInt64,
-    calls_without_user    UInt64,
-    licensed_users        UInt32,
-    active_users          UInt32,
-    users_no_calls        UInt32,
-    users_low             UInt32,
-    users_medium          UInt32,
-    users_high            UInt32,
-    poor_calls            UInt64,
-    queue_calls           UInt64,
-    queue_feature_calls   UInt64,
-    rule_rtt_ms           Float64,
-    rule_packet_loss_pct  Float64,
-    rule_jitter_ms        Float64,
-    rule_mos_floor        Float64,
-    rule_service_level_s  UInt32,
-    rule_short_abandon_s  UInt32,
-    computed_at           DateTime64(3, 'UTC')
+    week                      Date,
+    partner_id                LowCardinality(String),
+    customer_id               String,
+    calls                     UInt64,
+    call_seconds              UInt64,
+    calls_without_user        UInt64,
+    licensed_users            UInt32,
+    active_users              UInt32,
+    users_no_calls            UInt32,
+    users_low                 UInt32,
+    users_medium              UInt32,
+    users_high                UInt32,
+    poor_calls                UInt64,
+    poor_round_trip_time      UInt64,
+    poor_packet_loss          UInt64,
+    poor_jitter               UInt64,
+    poor_mos                  UInt64,
+    endpoint_calls            Map(LowCardinality(String), UInt64),
+    endpoint_poor             Map(LowCardinality(String), UInt64),
+    endpoint_poor_round_trip_time Map(LowCardinality(String), UInt64),
+    endpoint_poor_packet_loss Map(LowCardinality(String), UInt64),
+    endpoint_poor_jitter      Map(LowCardinality(String), UInt64),
+    endpoint_poor_mos         Map(LowCardinality(String), UInt64),
+    feature_calls             Map(LowCardinality(String), UInt64),
+    queue_feature_calls       UInt64,
+    queues                    UInt32,
+    queue_calls               UInt64,
+    queue_answered            UInt64,
+    queue_moved               UInt64,
+    queue_hung_up             UInt64,
+    queue_left_message        UInt64,
+    queue_short_abandons      UInt64,
+    queue_answer_wait_ms      UInt64,
+    queue_abandon_wait_ms     UInt64,
+    queue_in_service_level    UInt64,
+    rule_rtt_ms               Float64,
+    rule_packet_loss_pct      Float64,
+    rule_jitter_ms            Float64,
+    rule_mos_floor            Float64,
+    rule_service_level_s      UInt32,
+    rule_short_abandon_s      UInt32,
+    computed_at               DateTime64(3, 'UTC')
 )
 ENGINE = {{engine "calling_customer_weekly" "ReplacingMergeTree(computed_at)"}}
 PARTITION BY toYear(week)
