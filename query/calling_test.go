@@ -229,6 +229,14 @@ func TestCallingUsageAPI(t *testing.T) {
 	eq(t, "by change, missing last", []string{got.Customers.Items[0].CustomerID, got.Customers.Items[1].CustomerID, got.Customers.Items[2].CustomerID},
 		[]string{"c1", "c3", "c2"})
 
+	got = get[query.PartnerCallingUsage](t, api, "/api/v1/partners/p1/calling/usage?sort=-customer_name&offset=2")
+	eq(t, "last page by name descending", got.Customers, query.Page[*query.CallingUsageCustomer]{Total: 3, Limit: 100, Offset: 2, Items: []*query.CallingUsageCustomer{c3}})
+	// Past the end: no rows, the totals still there.
+	got = get[query.PartnerCallingUsage](t, api, "/api/v1/partners/p1/calling/usage?offset=10")
+	if got.Customers.Total != 3 || len(got.Customers.Items) != 0 || got.Summary.Customers != 3 || got.Summary.Calls != 34 {
+		t.Errorf("past the end: %+v %+v", got.Customers, got.Summary)
+	}
+
 	// Week A explicitly: c1 3 calls, nothing before it.
 	got = get[query.PartnerCallingUsage](t, api, "/api/v1/partners/p1/calling/usage?week=2026-11-08")
 	if n := len(got.Customers.Items); n != 3 || got.Customers.Items[2].Calls != 3 || got.Customers.Items[2].CallsPreviousWeek != nil {
@@ -266,6 +274,10 @@ func TestCallingQualityAPI(t *testing.T) {
 			PoorByReason: query.CallingPoorByReason{PacketLoss: 1, MOS: 1}}},
 		{EndpointType: "analog_adapter", CallingQualityFigures: query.CallingQualityFigures{Calls: 1, PoorPct: fp(0)}},
 	})
+	byName := get[query.PartnerCallingQuality](t, api, "/api/v1/partners/p1/calling/quality?sort=customer_name&limit=1")
+	if byName.Customers.Total != 2 || len(byName.Customers.Items) != 1 || byName.Customers.Items[0].CustomerID != "c2" {
+		t.Errorf("first by name: %+v", byName.Customers)
+	}
 	// Worst first: c1 2/9 = 22.22%, c2 0/25.
 	c1 := &query.CallingQualityCustomer{CustomerID: "c1", CustomerName: sp("Van Dijk Logistiek"), CallingQualityFigures: query.CallingQualityFigures{
 		Calls: 9, PoorCalls: 2, PoorPct: fp(22.22), PoorByReason: query.CallingPoorByReason{RoundTripTime: 1, PacketLoss: 1, MOS: 1}}}
