@@ -129,8 +129,8 @@ type callingFigures struct {
 	computedAt time.Time
 	customer   map[string]int64
 	maps       map[string]map[string]int64 // calling_customer_weekly's map columns
-	quality    map[string][6]int64 // endpoint → calls, poor, rtt, loss, jitter, mos
-	poor       map[string]string   // call → reasons
+	quality    map[string][6]int64         // endpoint → calls, poor, rtt, loss, jitter, mos
+	poor       map[string]string           // call → reasons
 	features   map[string]int64
 	queues     map[string][10]int64
 }
