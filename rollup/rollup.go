@@ -47,6 +47,7 @@ type Worker struct {
 	now      func() time.Time
 	rollups  []Rollup
 	partner  PartnerOverviewConfig
+	calling  callingState
 }
 
 // NewWorker builds a worker that runs every interval.
@@ -61,6 +62,7 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 	wk.rollups = []Rollup{
 		{Name: "license_usage_daily", Run: wk.licenseUsageDaily},
 		{Name: "partner_overview", Run: wk.partnerOverview},
+		{Name: "calling_weekly", Run: wk.callingWeekly},
 	}
 	if reg != nil {
 		reg.MustRegister(wk.runs, wk.seconds)
