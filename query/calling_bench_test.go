@@ -267,7 +267,6 @@ BenchmarkCallingWeekly (embedded engine, 2-core machine; data generated in the e
 	b.ReportMetric(ms(worst), "worst_p99_ms")
 }
 
-
 // discardWriter counts the answer without keeping it.
 type discardWriter struct {
 	header http.Header

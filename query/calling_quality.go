@@ -78,25 +78,25 @@ type CallingPoorCall struct {
 
 // PartnerCallingQuality answers GET /partners/{partner_id}/calling/quality.
 type PartnerCallingQuality struct {
-	PartnerID  string                        `json:"partner_id"`
-	Week       CallingWeek                   `json:"week"`
-	ComputedAt *string                       `json:"computed_at"`
-	Rule       *CallingQualityRule           `json:"rule"`
-	Summary    CallingQualityFigures         `json:"summary"`
-	Trend      []CallingQualityWeek          `json:"trend"`
-	ByEndpoint []CallingQualityEndpoint      `json:"by_endpoint"`
+	PartnerID  string                             `json:"partner_id"`
+	Week       CallingWeek                        `json:"week"`
+	ComputedAt *string                            `json:"computed_at"`
+	Rule       *CallingQualityRule                `json:"rule"`
+	Summary    CallingQualityFigures              `json:"summary"`
+	Trend      []CallingQualityWeek               `json:"trend"`
+	ByEndpoint []CallingQualityEndpoint           `json:"by_endpoint"`
 	Customers  TablePage[*CallingQualityCustomer] `json:"customers"`
 }
 
 // CustomerCallingQuality answers GET /customers/{customer_id}/calling/quality.
 type CustomerCallingQuality struct {
-	Customer        *CallingQualityCustomer  `json:"customer"`
-	Week            CallingWeek              `json:"week"`
-	ComputedAt      *string                  `json:"computed_at"`
-	Rule            *CallingQualityRule      `json:"rule"`
-	Trend           []CallingQualityWeek     `json:"trend"`
-	ByEndpoint      []CallingQualityEndpoint `json:"by_endpoint"`
-	TaggedPoorCalls TablePage[CallingPoorCall]    `json:"tagged_poor_calls"`
+	Customer        *CallingQualityCustomer    `json:"customer"`
+	Week            CallingWeek                `json:"week"`
+	ComputedAt      *string                    `json:"computed_at"`
+	Rule            *CallingQualityRule        `json:"rule"`
+	Trend           []CallingQualityWeek       `json:"trend"`
+	ByEndpoint      []CallingQualityEndpoint   `json:"by_endpoint"`
+	TaggedPoorCalls TablePage[CallingPoorCall] `json:"tagged_poor_calls"`
 }
 
 var qualitySorts = []string{"customer_name", "calls", "poor_calls", "poor_pct"}

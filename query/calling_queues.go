@@ -65,11 +65,11 @@ type CallingQueueKPIs struct {
 
 // PartnerCallingQueues answers GET /partners/{partner_id}/calling/queues.
 type PartnerCallingQueues struct {
-	PartnerID  string                      `json:"partner_id"`
-	Week       CallingWeek                 `json:"week"`
-	ComputedAt *string                     `json:"computed_at"`
-	Rule       *CallingQueueRule           `json:"rule"`
-	KPIs       CallingQueueKPIs            `json:"kpis"`
+	PartnerID  string                           `json:"partner_id"`
+	Week       CallingWeek                      `json:"week"`
+	ComputedAt *string                          `json:"computed_at"`
+	Rule       *CallingQueueRule                `json:"rule"`
+	KPIs       CallingQueueKPIs                 `json:"kpis"`
 	Customers  TablePage[*CallingQueueCustomer] `json:"customers"`
 }
 

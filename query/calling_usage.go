@@ -77,12 +77,12 @@ type CallingUsageSummary struct {
 
 // PartnerCallingUsage answers GET /partners/{partner_id}/calling/usage.
 type PartnerCallingUsage struct {
-	PartnerID  string                      `json:"partner_id"`
-	Week       CallingWeek                 `json:"week"`
-	ComputedAt *string                     `json:"computed_at"`
-	Buckets    []CallingBucket             `json:"buckets"`
-	Summary    CallingUsageSummary         `json:"summary"`
-	Trend      []CallingUsageWeek          `json:"trend"`
+	PartnerID  string                           `json:"partner_id"`
+	Week       CallingWeek                      `json:"week"`
+	ComputedAt *string                          `json:"computed_at"`
+	Buckets    []CallingBucket                  `json:"buckets"`
+	Summary    CallingUsageSummary              `json:"summary"`
+	Trend      []CallingUsageWeek               `json:"trend"`
 	Customers  TablePage[*CallingUsageCustomer] `json:"customers"`
 }
 
