@@ -476,6 +476,235 @@ ORDER BY (partner_id, day, customer_id);
 CREATE TABLE IF NOT EXISTS `flexhub`.partner_customer_daily ON CLUSTER 'flexhub' AS `flexhub`.partner_customer_daily_local
 ENGINE = Distributed('flexhub', 'flexhub', 'partner_customer_daily_local', cityHash64(customer_id));
 
+-- 0005_calling
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_call_records_local ON CLUSTER 'flexhub'
+(
+    partner_id                LowCardinality(String),
+    customer_id               String,
+    call_id                   String,
+    user_id                   String,
+    started_at                DateTime64(3, 'UTC'),
+    duration_seconds          UInt32,
+    direction                 LowCardinality(String),
+    endpoint_type             LowCardinality(String),
+    `streams.media`           Array(LowCardinality(String)),
+    `streams.mos`             Array(Float32),
+    `streams.jitter_ms`       Array(Float32),
+    `streams.packet_loss_pct` Array(Float32),
+    `streams.rtt_ms`          Array(Float32),
+    `streams.packets`         Array(UInt32),
+    features                  Array(LowCardinality(String)),
+    event_id                  String,
+    ingested_at               DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX ingested_at_minmax ingested_at TYPE minmax GRANULARITY 1
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_call_records_local', '{replica}', ingested_at)
+PARTITION BY toStartOfWeek(started_at, 0, 'UTC')
+ORDER BY (partner_id, customer_id, call_id)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_call_records ON CLUSTER 'flexhub' AS `flexhub`.calling_call_records_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_call_records_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_queue_calls_local ON CLUSTER 'flexhub'
+(
+    partner_id   LowCardinality(String),
+    customer_id  String,
+    queue_id     String,
+    queue_name   String,
+    call_id      String,
+    enqueued_at  DateTime64(3, 'UTC'),
+    outcome      LowCardinality(String),
+    ended_at     DateTime64(3, 'UTC'),
+    agent_id     String,
+    to_queue_id  String,
+    event_id     String,
+    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX ingested_at_minmax ingested_at TYPE minmax GRANULARITY 1
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_queue_calls_local', '{replica}', ingested_at)
+PARTITION BY toStartOfWeek(enqueued_at, 0, 'UTC')
+ORDER BY (partner_id, customer_id, queue_id, call_id, enqueued_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_queue_calls ON CLUSTER 'flexhub' AS `flexhub`.calling_queue_calls_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_queue_calls_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_user_licenses_local ON CLUSTER 'flexhub'
+(
+    partner_id   LowCardinality(String),
+    customer_id  String,
+    user_id      String,
+    state        LowCardinality(String),
+    changed_at   DateTime64(3, 'UTC'),
+    event_id     String,
+    ingested_at  DateTime64(3, 'UTC') DEFAULT now64(3),
+    INDEX ingested_at_minmax ingested_at TYPE minmax GRANULARITY 1
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/flexhub/calling_user_licenses_local', '{replica}')
+ORDER BY (partner_id, customer_id, user_id, changed_at)
+SETTINGS replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_user_licenses ON CLUSTER 'flexhub' AS `flexhub`.calling_user_licenses_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_user_licenses_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_customer_weekly_local ON CLUSTER 'flexhub'
+(
+    week                      Date,
+    partner_id                LowCardinality(String),
+    customer_id               String,
+    calls                     UInt64,
+    call_seconds              UInt64,
+    calls_without_user        UInt64,
+    licensed_users            UInt32,
+    active_users              UInt32,
+    users_no_calls            UInt32,
+    users_low                 UInt32,
+    users_medium              UInt32,
+    users_high                UInt32,
+    poor_calls                UInt64,
+    poor_round_trip_time      UInt64,
+    poor_packet_loss          UInt64,
+    poor_jitter               UInt64,
+    poor_mos                  UInt64,
+    endpoint_calls            Map(LowCardinality(String), UInt64),
+    endpoint_poor             Map(LowCardinality(String), UInt64),
+    endpoint_poor_round_trip_time Map(LowCardinality(String), UInt64),
+    endpoint_poor_packet_loss Map(LowCardinality(String), UInt64),
+    endpoint_poor_jitter      Map(LowCardinality(String), UInt64),
+    endpoint_poor_mos         Map(LowCardinality(String), UInt64),
+    feature_calls             Map(LowCardinality(String), UInt64),
+    queue_feature_calls       UInt64,
+    queues                    UInt32,
+    queue_calls               UInt64,
+    queue_answered            UInt64,
+    queue_moved               UInt64,
+    queue_hung_up             UInt64,
+    queue_left_message        UInt64,
+    queue_short_abandons      UInt64,
+    queue_answer_wait_ms      UInt64,
+    queue_abandon_wait_ms     UInt64,
+    queue_in_service_level    UInt64,
+    rule_rtt_ms               Float64,
+    rule_packet_loss_pct      Float64,
+    rule_jitter_ms            Float64,
+    rule_mos_floor            Float64,
+    rule_service_level_s      UInt32,
+    rule_short_abandon_s      UInt32,
+    computed_at               DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_customer_weekly_local', '{replica}', computed_at)
+PARTITION BY toYear(week)
+ORDER BY (partner_id, week, customer_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_customer_weekly ON CLUSTER 'flexhub' AS `flexhub`.calling_customer_weekly_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_customer_weekly_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_quality_weekly_local ON CLUSTER 'flexhub'
+(
+    week                  Date,
+    partner_id            LowCardinality(String),
+    customer_id           String,
+    endpoint_type         LowCardinality(String),
+    calls                 UInt64,
+    poor_calls            UInt64,
+    poor_round_trip_time  UInt64,
+    poor_packet_loss      UInt64,
+    poor_jitter           UInt64,
+    poor_mos              UInt64,
+    computed_at           DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_quality_weekly_local', '{replica}', computed_at)
+PARTITION BY toYear(week)
+ORDER BY (partner_id, week, customer_id, endpoint_type);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_quality_weekly ON CLUSTER 'flexhub' AS `flexhub`.calling_quality_weekly_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_quality_weekly_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_poor_calls_local ON CLUSTER 'flexhub'
+(
+    week                 Date,
+    partner_id           LowCardinality(String),
+    customer_id          String,
+    call_id              String,
+    user_id              String,
+    started_at           DateTime64(3, 'UTC'),
+    endpoint_type        LowCardinality(String),
+    direction            LowCardinality(String),
+    reasons              Array(LowCardinality(String)),
+    streams              UInt8,
+    poor_streams         UInt8,
+    max_rtt_ms           Float32,
+    max_packet_loss_pct  Float32,
+    max_jitter_ms        Float32,
+    min_mos              Float32,
+    computed_at          DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_poor_calls_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(week)
+ORDER BY (partner_id, week, customer_id, started_at, call_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_poor_calls ON CLUSTER 'flexhub' AS `flexhub`.calling_poor_calls_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_poor_calls_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_feature_weekly_local ON CLUSTER 'flexhub'
+(
+    week         Date,
+    partner_id   LowCardinality(String),
+    customer_id  String,
+    feature      LowCardinality(String),
+    calls        UInt64,
+    computed_at  DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_feature_weekly_local', '{replica}', computed_at)
+PARTITION BY toYear(week)
+ORDER BY (partner_id, week, customer_id, feature);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_feature_weekly ON CLUSTER 'flexhub' AS `flexhub`.calling_feature_weekly_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_feature_weekly_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_queue_weekly_local ON CLUSTER 'flexhub'
+(
+    week                       Date,
+    partner_id                 LowCardinality(String),
+    customer_id                String,
+    queue_id                   String,
+    queue_name                 String,
+    queue_calls                UInt64,
+    answered                   UInt64,
+    moved_to_queue             UInt64,
+    hung_up                    UInt64,
+    left_message               UInt64,
+    short_abandons             UInt64,
+    answer_wait_ms             UInt64,
+    abandon_wait_ms            UInt64,
+    answered_in_service_level  UInt64,
+    computed_at                DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_queue_weekly_local', '{replica}', computed_at)
+PARTITION BY toYear(week)
+ORDER BY (partner_id, week, customer_id, queue_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_queue_weekly ON CLUSTER 'flexhub' AS `flexhub`.calling_queue_weekly_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_queue_weekly_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_weeks_local ON CLUSTER 'flexhub'
+(
+    week                  Date,
+    rule_rtt_ms           Float64,
+    rule_packet_loss_pct  Float64,
+    rule_jitter_ms        Float64,
+    rule_mos_floor        Float64,
+    rule_service_level_s  UInt32,
+    rule_short_abandon_s  UInt32,
+    computed_at           DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/calling_weeks_local', '{replica}', computed_at)
+ORDER BY week;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.calling_weeks ON CLUSTER 'flexhub' AS `flexhub`.calling_weeks_local
+ENGINE = Distributed('flexhub', 'flexhub', 'calling_weeks_local', rand());
+
 -- 0006_access
 CREATE TABLE IF NOT EXISTS `flexhub`.audit_log_local ON CLUSTER 'flexhub'
 (

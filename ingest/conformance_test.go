@@ -21,7 +21,7 @@ type conformanceCase struct {
 
 // conformanceFamilies lists each family's cases; every registered event
 // type must have at least one valid case.
-var conformanceFamilies = []func() []conformanceCase{inventoryCases, commerceCases, partnerCases}
+var conformanceFamilies = []func() []conformanceCase{inventoryCases, commerceCases, partnerCases, callingCases}
 
 // The hot path validates with hand-written checks (a JSON Schema validator
 // is too slow for the ingest rate). This test keeps the two in agreement:

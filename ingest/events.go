@@ -32,6 +32,7 @@ var contracts = []struct {
 	{FamilyInventory, inventoryTypes},
 	{FamilyCommerce, commerceTypes},
 	{FamilyPartner, partnerTypes},
+	{FamilyCalling, callingTypes},
 }
 
 // NewRegistry registers the event types of every family.

@@ -24,10 +24,10 @@ import (
 
 // The benchmark world (README: Flex license usage, Benchmark).
 const (
-	benchCustomers  = 10_000
-	benchClusters   = 5
-	benchDays       = 90
-	sampleCustomers = 20
+	flexBenchCustomers = 10_000
+	benchClusters      = 5
+	benchDays          = 90
+	sampleCustomers    = 20
 )
 
 var benchToday = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
@@ -168,7 +168,7 @@ func BenchmarkFlexReports(b *testing.B) {
 	// would also recompute the days it touches).
 	ingested := computed.Add(-time.Hour)
 	must(w.Exec(ctx, benchClusterDailySQL, warehouse.P("first", warehouse.Date(first), "clusters", benchClusters,
-		"days", benchDays, "rows", benchCustomers*benchClusters*benchDays, "computed_at", computed)))
+		"days", benchDays, "rows", flexBenchCustomers*benchClusters*benchDays, "computed_at", computed)))
 	syncs := sampleCustomers * benchClusters * benchDays
 	for _, sql := range []string{benchRawUsersSQL, benchRawDevicesSQL, benchRawSyncsSQL} {
 		must(w.Exec(ctx, sql, warehouse.P("first", warehouse.Date(first), "clusters", benchClusters, "days", benchDays,
@@ -197,7 +197,7 @@ func BenchmarkFlexReports(b *testing.B) {
 			must(subs.Append(partner, id, "S-"+id, "CCW2-"+id, "ucm_flex", model, "active", start, more, first.AddDate(0, 0, 45).Add(13*time.Hour), ingested))
 		}
 	}
-	for i := 0; i < benchCustomers; i++ {
+	for i := 0; i < flexBenchCustomers; i++ {
 		id := fmt.Sprintf("cb-%05d", i)
 		bench = append(bench, id)
 		add("p-bench", id, i)
@@ -317,13 +317,13 @@ BenchmarkFlexReports (embedded engine, 2-core shared machine; %d requests each, 
   partner report over %d customers, 90d        %8.1f  %8.1f  %7.0f×
   custom xlsx export, all %d customers, 90 days: %.2f s, %.1f MB; peak RSS %d MB, %d MB above the process before it
   (the embedded engine with the world loaded)   target ≤ 10 s, ≤ 300 MB
-`, runs, benchCustomers, benchClusters, benchDays, genSecs, warehouse.Int(counts.Rows[0][0]), warehouse.Int(counts.Rows[0][4]),
+`, runs, flexBenchCustomers, benchClusters, benchDays, genSecs, warehouse.Int(counts.Rows[0][0]), warehouse.Int(counts.Rows[0][4]),
 		warehouse.Int(counts.Rows[0][1]), sampleCustomers, warehouse.Int(counts.Rows[0][2]), warehouse.Int(counts.Rows[0][3]),
-		benchCustomers, benchDays, rollSecs, sampleSecs,
+		flexBenchCustomers, benchDays, rollSecs, sampleSecs,
 		ms(reportP50), ms(reportP99), ms(overP50), ms(overP99), ms(custP50), ms(custP99),
 		ms(custRollup), ms(custRaw), float64(custRaw)/float64(custRollup),
 		sampleCustomers, ms(sampleRollup), ms(sampleRaw), float64(sampleRaw)/float64(sampleRollup),
-		benchCustomers, exportSecs, float64(cw.n)/1e6, exportRSS>>20, (exportRSS-rss0)>>20)
+		flexBenchCustomers, exportSecs, float64(cw.n)/1e6, exportRSS>>20, (exportRSS-rss0)>>20)
 	fmt.Print(report)
 	if err := os.MkdirAll("../bench-results", 0o755); err == nil {
 		_ = os.WriteFile("../bench-results/flex.txt", []byte(report), 0o644)

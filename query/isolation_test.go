@@ -140,6 +140,14 @@ var examples = map[string]exampleRequest{
 	"GET /customers/{customer_id}/detail":                {},
 	"PUT /customers/{customer_id}/tags/{tag_id}":         {},
 	"DELETE /customers/{customer_id}/tags/{tag_id}":      {},
+	"GET /partners/{partner_id}/calling/usage":           {},
+	"GET /partners/{partner_id}/calling/quality":         {},
+	"GET /partners/{partner_id}/calling/features":        {},
+	"GET /partners/{partner_id}/calling/queues":          {},
+	"GET /customers/{customer_id}/calling/usage":         {},
+	"GET /customers/{customer_id}/calling/quality":       {},
+	"GET /customers/{customer_id}/calling/features":      {},
+	"GET /customers/{customer_id}/calling/queues":        {},
 }
 
 // principals are the roles of partner A (the operator apart).

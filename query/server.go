@@ -202,6 +202,15 @@ func (s *Server) routes() []Route {
 		{"GET", "/customers/{customer_id}/detail", ViewCustomer, s.customerDetail},
 		{"PUT", "/customers/{customer_id}/tags/{tag_id}", EditTags, s.attachTag},
 		{"DELETE", "/customers/{customer_id}/tags/{tag_id}", EditTags, s.detachTag},
+		// Calling analytics (calling*.go).
+		{"GET", "/partners/{partner_id}/calling/usage", ViewPartner, s.partnerCallingUsage},
+		{"GET", "/partners/{partner_id}/calling/quality", ViewPartner, s.partnerCallingQuality},
+		{"GET", "/partners/{partner_id}/calling/features", ViewPartner, s.partnerCallingFeatures},
+		{"GET", "/partners/{partner_id}/calling/queues", ViewPartner, s.partnerCallingQueues},
+		{"GET", "/customers/{customer_id}/calling/usage", ViewCustomer, s.customerCallingUsage},
+		{"GET", "/customers/{customer_id}/calling/quality", ViewCustomer, s.customerCallingQuality},
+		{"GET", "/customers/{customer_id}/calling/features", ViewCustomer, s.customerCallingFeatures},
+		{"GET", "/customers/{customer_id}/calling/queues", ViewCustomer, s.customerCallingQueues},
 	}
 }
 

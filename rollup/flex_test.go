@@ -16,7 +16,7 @@ func d(s string) time.Time {
 	return t
 }
 
-func at(day string, hour int) time.Time { return d(day).Add(time.Duration(hour) * time.Hour) }
+func dayAt(day string, hour int) time.Time { return d(day).Add(time.Duration(hour) * time.Hour) }
 
 // kwUsers is n users with voicemail (KW under Flex 2.0, rule U1).
 func kwUsers(prefix string, n int) []fxUser {
@@ -89,25 +89,25 @@ func TestFlexRollupFigures(t *testing.T) {
 	ctx := t.Context()
 
 	// First run: everything but A-3, the A-4 re-send and S3's cancellation.
-	f.ingested = at("2026-11-23", 19)
+	f.ingested = dayAt("2026-11-23", 19)
 	f.subscription("p1", "c1", "S1", "flex2", "active", d("2026-01-01"), time.Time{},
-		map[string]uint32{"KW": 3, "CA": 1, "TP": 0}, at("2026-01-01", 9))
+		map[string]uint32{"KW": 3, "CA": 1, "TP": 0}, dayAt("2026-01-01", 9))
 	f.subscription("p1", "c1", "S1", "flex2", "active", d("2026-01-01"), time.Time{},
-		map[string]uint32{"KW": 5, "CA": 1, "TP": 1}, at("2026-11-20", 15))
-	f.sync("p1", "c1", "B", "B-1", at("2026-11-14", 9), kwUsers("b", 1), caDevices("BATA", 1))
-	f.sync("p1", "c1", "A", "A-1", at("2026-11-18", 9), kwUsers("a", 4), caDevices("ATA", 1))
-	f.sync("p1", "c1", "A", "A-2", at("2026-11-20", 8), kwUsers("a", 2), caDevices("ATA", 1))
-	f.sync("p1", "c1", "A", "A-4", at("2026-11-22", 9), kwUsers("a", 3), []fxDevice{{id: "TP1", typ: "telepresence", tp: true}})
-	f.sync("p1", "c1", "A", "A-5", at("2026-11-23", 9), kwUsers("a", 3), caDevices("ATA", 1))
+		map[string]uint32{"KW": 5, "CA": 1, "TP": 1}, dayAt("2026-11-20", 15))
+	f.sync("p1", "c1", "B", "B-1", dayAt("2026-11-14", 9), kwUsers("b", 1), caDevices("BATA", 1))
+	f.sync("p1", "c1", "A", "A-1", dayAt("2026-11-18", 9), kwUsers("a", 4), caDevices("ATA", 1))
+	f.sync("p1", "c1", "A", "A-2", dayAt("2026-11-20", 8), kwUsers("a", 2), caDevices("ATA", 1))
+	f.sync("p1", "c1", "A", "A-4", dayAt("2026-11-22", 9), kwUsers("a", 3), []fxDevice{{id: "TP1", typ: "telepresence", tp: true}})
+	f.sync("p1", "c1", "A", "A-5", dayAt("2026-11-23", 9), kwUsers("a", 3), caDevices("ATA", 1))
 	f.subscription("p1", "c2", "S2", "flex3_ea", "active", d("2026-11-01"), time.Time{},
-		map[string]uint32{"KW": 800, "CA": 5, "ACC": 1, "TP": 0}, at("2026-11-01", 9))
-	f.sync("p1", "c2", "E", "E-1", at("2026-11-23", 7),
+		map[string]uint32{"KW": 800, "CA": 5, "ACC": 1, "TP": 0}, dayAt("2026-11-01", 9))
+	f.sync("p1", "c2", "E", "E-1", dayAt("2026-11-23", 7),
 		[]fxUser{{id: "e1", vm: true}, {id: "e2", vm: true}, {id: "e3", dn: "+31"}}, caDevices("EATA", 1))
 	f.subscription("p1", "c3", "S3", "flex2", "active", d("2026-11-01"), time.Time{},
-		map[string]uint32{"KW": 10}, at("2026-11-01", 9))
-	f.sync("p2", "c4", "F", "F-1", at("2026-11-23", 7), kwUsers("f", 1), nil)
+		map[string]uint32{"KW": 10}, dayAt("2026-11-01", 9))
+	f.sync("p2", "c4", "F", "F-1", dayAt("2026-11-23", 7), kwUsers("f", 1), nil)
 	f.flush()
-	wk := quietWorker(w, at("2026-11-23", 20))
+	wk := quietWorker(w, dayAt("2026-11-23", 20))
 	if err := wk.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +141,13 @@ func TestFlexRollupFigures(t *testing.T) {
 	checkRows(t, "first run", usageSince(t, f, "2026-11-17"), want)
 
 	// Second run: the late sent again, S3 cancelled.
-	f.ingested = at("2026-11-23", 21)
-	f.sync("p1", "c1", "A", "A-3", at("2026-11-20", 18), kwUsers("a", 6), caDevices("ATA", 2))
-	f.sync("p1", "c1", "A", "A-4", at("2026-11-22", 9), kwUsers("a", 3), []fxDevice{{id: "TP1", typ: "telepresence", tp: true}})
+	f.ingested = dayAt("2026-11-23", 21)
+	f.sync("p1", "c1", "A", "A-3", dayAt("2026-11-20", 18), kwUsers("a", 6), caDevices("ATA", 2))
+	f.sync("p1", "c1", "A", "A-4", dayAt("2026-11-22", 9), kwUsers("a", 3), []fxDevice{{id: "TP1", typ: "telepresence", tp: true}})
 	f.subscription("p1", "c3", "S3", "flex2", "cancelled", d("2026-11-01"), time.Time{},
-		map[string]uint32{"KW": 10}, at("2026-11-21", 10))
+		map[string]uint32{"KW": 10}, dayAt("2026-11-21", 10))
 	f.flush()
-	wk.now = func() time.Time { return at("2026-11-23", 22) }
+	wk.now = func() time.Time { return dayAt("2026-11-23", 22) }
 	if err := wk.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -235,12 +235,12 @@ func TestFlexRollupFigures(t *testing.T) {
 		return out
 	}
 	before := all()
-	wk.now = func() time.Time { return at("2026-11-23", 22).Add(30 * time.Second) }
+	wk.now = func() time.Time { return dayAt("2026-11-23", 22).Add(30 * time.Second) }
 	if err := wk.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Twice with the same clock: each pass is its own version.
-	wk.now = func() time.Time { return at("2026-11-23", 23) }
+	wk.now = func() time.Time { return dayAt("2026-11-23", 23) }
 	for i := 0; i < 2; i++ {
 		if err := wk.LicenseUsageDays(ctx, d("2026-11-10"), d("2026-11-23")); err != nil {
 			t.Fatal(err)
@@ -249,7 +249,7 @@ func TestFlexRollupFigures(t *testing.T) {
 	checkRows(t, "rerun", all(), before)
 
 	// A new day: the last snapshots carry into 2026-11-24 without a sync.
-	wk.now = func() time.Time { return at("2026-11-24", 0).Add(10 * time.Minute) }
+	wk.now = func() time.Time { return dayAt("2026-11-24", 0).Add(10 * time.Minute) }
 	if err := wk.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -267,17 +267,17 @@ func TestFlexRollupFigures(t *testing.T) {
 func TestFlexConsumptionGoesToTheNewestSubscription(t *testing.T) {
 	w := whtest.Database(t)
 	f := newFlexWorld(t, w)
-	f.ingested = at("2026-11-23", 1)
+	f.ingested = dayAt("2026-11-23", 1)
 	f.subscription("p1", "c1", "OLD", "flex2", "active", d("2025-01-01"), d("2026-12-31"),
-		map[string]uint32{"KW": 4, "CA": 1, "TP": 0}, at("2025-01-01", 9))
+		map[string]uint32{"KW": 4, "CA": 1, "TP": 0}, dayAt("2025-01-01", 9))
 	f.subscription("p1", "c1", "NEW", "flex3_nu", "active", d("2026-11-23"), time.Time{},
-		map[string]uint32{"PRO": 1, "ENH": 1, "ACC": 1, "TP": 0}, at("2026-11-20", 9))
+		map[string]uint32{"PRO": 1, "ENH": 1, "ACC": 1, "TP": 0}, dayAt("2026-11-20", 9))
 	// A user with voicemail (U1), one with a desk phone (U2), an analog
 	// adapter in a hallway (D2): Flex 2.0 KW 2 CA 1; NU PRO 1, ENH 1, ACC 1.
-	f.sync("p1", "c1", "A", "A-1", at("2026-11-22", 9), []fxUser{{id: "u1", vm: true}, {id: "u2"}},
+	f.sync("p1", "c1", "A", "A-1", dayAt("2026-11-22", 9), []fxUser{{id: "u1", vm: true}, {id: "u2"}},
 		[]fxDevice{{id: "SEP", typ: "desk_phone", owner: "u2"}, {id: "ATA", typ: "analog_adapter"}})
 	f.flush()
-	wk := quietWorker(w, at("2026-11-23", 2))
+	wk := quietWorker(w, dayAt("2026-11-23", 2))
 	if err := wk.RunOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,7 @@ type Worker struct {
 	now      func() time.Time
 	rollups  []Rollup
 	partner  PartnerOverviewConfig
+	calling  callingState
 	// lastPass is the computed_at of the last Flex pass (rollup/flex.go).
 	lastPass time.Time
 }
@@ -56,6 +57,7 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 	wk.rollups = []Rollup{
 		{Name: "flex_usage", Run: wk.flexUsage},
 		{Name: "partner_overview", Run: wk.partnerOverview},
+		{Name: "calling_weekly", Run: wk.callingWeekly},
 	}
 	if reg != nil {
 		reg.MustRegister(wk.runs, wk.seconds)

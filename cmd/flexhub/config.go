@@ -28,6 +28,7 @@ type config struct {
 	BatchMaxEvents int
 	BatchMaxWait   time.Duration
 	RollupInterval time.Duration
+	CallingRules   string
 	LogLevel       string
 	Demo           bool
 	DemoHistory    int
@@ -105,6 +106,7 @@ func (c *config) bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.BatchMaxEvents, "batch-max-events", envInt("FLEXHUB_BATCH_MAX_EVENTS", 50000), "ingest batch size limit (FLEXHUB_BATCH_MAX_EVENTS)")
 	fs.DurationVar(&c.BatchMaxWait, "batch-max-wait", envDur("FLEXHUB_BATCH_MAX_WAIT", 500*time.Millisecond), "ingest batch time limit (FLEXHUB_BATCH_MAX_WAIT)")
 	fs.DurationVar(&c.RollupInterval, "rollup-interval", envDur("FLEXHUB_ROLLUP_INTERVAL", 30*time.Second), "how often the rollup worker runs (FLEXHUB_ROLLUP_INTERVAL)")
+	fs.StringVar(&c.CallingRules, "calling-rules", envOr("FLEXHUB_CALLING_RULES", ""), "calling thresholds over the defaults, e.g. rtt_ms=500,packet_loss_pct=10,jitter_ms=30,mos_floor=3.5,service_level_s=20,short_abandon_s=5 (FLEXHUB_CALLING_RULES)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("FLEXHUB_LOG_LEVEL", "info"), "debug, info, warn or error (FLEXHUB_LOG_LEVEL)")
 	fs.BoolVar(&c.Demo, "demo", envBool("FLEXHUB_DEMO", false), "serve: seed a synthetic demo world and keep streaming events (FLEXHUB_DEMO)")
 	fs.IntVar(&c.DemoHistory, "demo-history", envInt("FLEXHUB_DEMO_HISTORY", 30), "demo: days of history to seed (FLEXHUB_DEMO_HISTORY)")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -135,5 +137,25 @@ func waitFor(t *testing.T, c *child, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s\n%s", what, c.out.String())
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Times are UTC whatever the process's time zone: a parameter's wall time
+// is read as UTC and dates fall on UTC days.
+func TestEngineWorksInUTCWhateverTheProcessTimeZone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	cmd := exec.Command(flexhubBinary(t), "sql", "--data-dir", t.TempDir(), "--log-level", "warn",
+		"SELECT timezone() AS tz, toUnixTimestamp(toDateTime('2026-01-01 00:00:00')) AS u, toDate(toDateTime64(1767222000, 3)) AS d")
+	cmd.Env = append(os.Environ(), "TZ=Europe/Amsterdam")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// 2026-01-01 00:00:00 UTC is 1767225600; 1767222000 is 2025-12-31 23:00 UTC.
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if got := strings.Fields(lines[len(lines)-1]); len(got) != 3 || got[0] != "UTC" || got[1] != "1767225600" || !strings.HasPrefix(got[2], "2025-12-31") {
+		t.Errorf("under TZ=Europe/Amsterdam the engine says %q", lines[len(lines)-1])
 	}
 }

@@ -36,7 +36,8 @@ Usage: flexhub <command> [flags]
 Commands:
   serve     every role in one process: broker (embedded unless --kafka), ingest, rollups, API
   ingest    consume the event topics into ClickHouse
-  rollup    run the rollups on a schedule (--once: one pass; --from/--to: recompute days)
+  rollup    run the rollups on a schedule (--once: one pass; --from/--to: recompute days;
+            --week: recompute a completed calling week)
   api       serve the HTTP API
   migrate   apply ClickHouse migrations (--print: show the DDL instead)
   demo      produce a synthetic demo world to Kafka

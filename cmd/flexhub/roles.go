@@ -22,6 +22,7 @@ import (
 	"github.com/flexhub/flexhub/query"
 	"github.com/flexhub/flexhub/rollup"
 	"github.com/flexhub/flexhub/schemas"
+	"github.com/flexhub/flexhub/warehouse"
 )
 
 // roles selects what one process runs.
@@ -55,16 +56,17 @@ func cmdAPI(ctx context.Context, args []string) error {
 
 func cmdRollup(ctx context.Context, args []string) error {
 	var once bool
-	var from, to string
+	var from, to, week string
 	c, err := parse("rollup", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&once, "once", false, "run every rollup once and exit")
 		fs.StringVar(&from, "from", "", "recompute the Flex license-usage rollups and the partner overview from this day (YYYY-MM-DD) and exit")
 		fs.StringVar(&to, "to", "", "… to this day (YYYY-MM-DD, default: --from)")
+		fs.StringVar(&week, "week", "", "recompute the calling figures of the completed week starting this Sunday (YYYY-MM-DD) and exit")
 	})
 	if err != nil {
 		return err
 	}
-	if !once && from == "" {
+	if !once && from == "" && week == "" {
 		return runRoles(ctx, c, roles{rollup: true})
 	}
 	w, err := openWarehouse(ctx, c)
@@ -75,9 +77,18 @@ func cmdRollup(ctx context.Context, args []string) error {
 	if err := schemas.Migrate(ctx, w, schemas.Layout{Cluster: c.Cluster}); err != nil {
 		return err
 	}
-	wk := rollup.NewWorker(w, c.RollupInterval, nil, slog.Default())
-	if err := wk.SetPartnerOverviewConfig(c.Overview); err != nil {
+	wk, err := newRollupWorker(c, w, nil)
+	if err != nil {
 		return err
+	}
+	if week != "" {
+		d, err := time.Parse(time.DateOnly, week)
+		if err != nil {
+			return fmt.Errorf("--week: %w", err)
+		}
+		if err := wk.CallingWeek(ctx, d); err != nil {
+			return err
+		}
 	}
 	if from != "" {
 		f, err := time.Parse(time.DateOnly, from)
@@ -95,7 +106,24 @@ func cmdRollup(ctx context.Context, args []string) error {
 		}
 		return wk.PartnerOverviewDays(ctx, f, t)
 	}
+	if week != "" {
+		return nil
+	}
 	return wk.RunOnce(ctx)
+}
+
+// newRollupWorker builds the rollup worker with the configured partner
+// overview thresholds and calling rules.
+func newRollupWorker(c *config, w warehouse.Warehouse, reg prometheus.Registerer) (*rollup.Worker, error) {
+	wk := rollup.NewWorker(w, c.RollupInterval, reg, slog.Default())
+	if err := wk.SetPartnerOverviewConfig(c.Overview); err != nil {
+		return nil, err
+	}
+	rules, err := rollup.ParseCallingRules(c.CallingRules)
+	if err != nil {
+		return nil, fmt.Errorf("--calling-rules: %w", err)
+	}
+	return wk, wk.SetCallingRules(rules)
 }
 
 func cmdDemo(ctx context.Context, args []string) error {
@@ -132,6 +160,9 @@ func runDemo(ctx context.Context, c *config, list []string) error {
 // close.
 func runRoles(ctx context.Context, c *config, r roles) error {
 	log := slog.Default()
+	if _, err := rollup.ParseCallingRules(c.CallingRules); err != nil {
+		return fmt.Errorf("--calling-rules: %w", err) // before any role starts
+	}
 	promReg := prometheus.NewRegistry()
 	promReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg := ingest.NewRegistry(c.TopicPrefix)
@@ -185,8 +216,8 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 		start("ingest", in.Run, ingestCtx)
 	}
 	if r.rollup {
-		wk := rollup.NewWorker(w, c.RollupInterval, promReg, log)
-		if err := wk.SetPartnerOverviewConfig(c.Overview); err != nil {
+		wk, err := newRollupWorker(c, w, promReg)
+		if err != nil {
 			return err
 		}
 		start("rollup", wk.Run, rollupCtx)

@@ -35,7 +35,7 @@ type stream struct {
 }
 
 // streams are the demo's families, in order.
-var streams = []stream{inventoryStream, commerceStream, partnerStream}
+var streams = []stream{inventoryStream, commerceStream, partnerStream, callingStream}
 
 // Run seeds the history (unless the inventory topic already holds events,
 // as after a restart on the same data) and then streams fresh events every

@@ -74,7 +74,9 @@ func Open(cfg Config) (*Engine, error) {
 	abs, _ := filepath.Abs(cfg.DataDir)
 	// The Go runtime owns signals; the engine must not install handlers.
 	l.setSignalHandlersEnabled(0)
-	args := []string{"flexhub", "--path=" + abs}
+	// Every statement reads and writes times in UTC, whatever the process
+	// TZ: parameters and dates are UTC by contract.
+	args := []string{"flexhub", "--path=" + abs, "--session_timezone=UTC"}
 	for k, v := range cfg.Settings {
 		args = append(args, "--"+k+"="+v)
 	}

@@ -57,6 +57,14 @@ func Open(ctx context.Context, dsn string) (*Server, error) {
 	if opts.Compression == nil || opts.Compression.Method == clickhouse.CompressionNone {
 		opts.Compression = &clickhouse.Compression{Method: clickhouse.CompressionLZ4}
 	}
+	// Every statement reads and writes times in UTC, whatever the server's
+	// time zone: parameters and dates are UTC by contract.
+	if opts.Settings == nil {
+		opts.Settings = clickhouse.Settings{}
+	}
+	if _, ok := opts.Settings["session_timezone"]; !ok {
+		opts.Settings["session_timezone"] = "UTC"
+	}
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("server: open %s: %w", addr, err)
