@@ -51,3 +51,31 @@ func TestXLSXReportOverTheSheetLimitIs422(t *testing.T) {
 		t.Errorf("over the limit: %d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 }
+
+// While a rollup pass has written a subscription's license figures but not
+// yet its compliance row, the view derives the status by the same rule.
+func TestPassStatusFollowsTheComplianceRule(t *testing.T) {
+	lic := func(lt string, purchased int64) SubscriptionLicense {
+		return SubscriptionLicense{LicenseType: lt, Purchased: purchased}
+	}
+	for _, tc := range []struct {
+		name   string
+		sub    FlexSubscription
+		status string
+		below  bool
+	}{
+		{"no subscription", FlexSubscription{SubscriptionID: "", FlexModel: "flex2", TotalOverage: 3}, "no_subscription", false},
+		{"overage wins over the EA minimum", FlexSubscription{SubscriptionID: "S", FlexModel: "flex3_ea", TotalOverage: 1,
+			Licenses: []SubscriptionLicense{lic("KW", 900)}}, "overage", true},
+		{"EA under its minimum", FlexSubscription{SubscriptionID: "S", FlexModel: "flex3_ea",
+			Licenses: []SubscriptionLicense{lic("KW", 999)}}, "below_minimum", true},
+		{"EA at its minimum", FlexSubscription{SubscriptionID: "S", FlexModel: "flex3_ea",
+			Licenses: []SubscriptionLicense{lic("KW", 1000)}}, "compliant", false},
+		{"Flex 2.0 under 1000 KW is fine", FlexSubscription{SubscriptionID: "S", FlexModel: "flex2",
+			Licenses: []SubscriptionLicense{lic("KW", 10)}}, "compliant", false},
+	} {
+		if status, below := passStatus(&tc.sub); status != tc.status || below != tc.below {
+			t.Errorf("%s: %s %v, want %s %v", tc.name, status, below, tc.status, tc.below)
+		}
+	}
+}

@@ -225,9 +225,13 @@ func (s *Server) licenseUsage(w http.ResponseWriter, r *http.Request) {
 		sub.Licenses = append(sub.Licenses, lic)
 	}
 	for i := range out.Subscriptions {
-		slices.SortFunc(out.Subscriptions[i].Licenses, func(a, b SubscriptionLicense) int {
+		sub := &out.Subscriptions[i]
+		slices.SortFunc(sub.Licenses, func(a, b SubscriptionLicense) int {
 			return slices.Index(licenseTypeOrder, a.LicenseType) - slices.Index(licenseTypeOrder, b.LicenseType)
 		})
+		if sub.Status == "" {
+			sub.Status, sub.EABelowMinimum = passStatus(sub)
+		}
 	}
 	for _, row := range weekly.Rows {
 		week := warehouse.Time(row[0]).Format(time.DateOnly)
@@ -336,6 +340,27 @@ func (s *Server) customerClusters(w http.ResponseWriter, r *http.Request) {
 		out.Clusters = append(out.Clusters, c)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// passStatus is a subscription's status while a rollup pass has written
+// its license figures but not yet its compliance row (the same rule as
+// rollup/sql/flex_subscription_daily.sql), so a reader never sees none.
+func passStatus(sub *FlexSubscription) (string, bool) {
+	below := false
+	if sub.FlexModel == "flex3_ea" {
+		for _, l := range sub.Licenses {
+			below = below || (l.LicenseType == "KW" && l.Purchased < rollup.EAMinimumKW)
+		}
+	}
+	switch {
+	case sub.SubscriptionID == "":
+		return "no_subscription", below
+	case sub.TotalOverage > 0:
+		return "overage", below
+	case below:
+		return "below_minimum", below
+	}
+	return "compliant", below
 }
 
 func truthy(v any) bool {

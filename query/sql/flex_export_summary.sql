@@ -41,7 +41,8 @@ last_status AS (
 )
 SELECT n.customer_name, t.customer_id, t.subscription_id, toString(t.model), toString(t.license_type),
        toInt64(t.last_purchased), toInt64(t.peak), t.peak_day, toInt64(t.latest), toInt64(t.worst), toInt64(t.over_days),
-       if(st.ever_over AND st.last_status != 'no_subscription', 'overage', toString(st.last_status)), st.below_minimum
+       multiIf(t.subscription_id = '', 'no_subscription', st.ever_over OR t.worst > 0, 'overage',
+               st.last_status = '', 'compliant', toString(st.last_status)), st.below_minimum
 FROM per_type AS t
 LEFT JOIN names AS n ON n.customer_id = t.customer_id
 LEFT JOIN last_status AS st ON st.customer_id = t.customer_id AND st.subscription_id = t.subscription_id

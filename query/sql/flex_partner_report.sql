@@ -30,7 +30,9 @@ subs AS (
 rows AS (
     SELECT s.customer_id AS customer_id, n.customer_name AS customer_name, s.subscription_id AS subscription_id,
            toString(s.model) AS flex_model,
-           if(s.worst > 0 AND s.last_status != 'no_subscription', 'overage', toString(s.last_status)) AS status,
+           -- (a pass that has not yet written the compliance row: the rule's first two steps)
+           multiIf(s.subscription_id = '', 'no_subscription', s.worst > 0, 'overage',
+                   s.last_status = '', 'compliant', toString(s.last_status)) AS status,
            s.below_minimum AS ea_below_minimum,
            toUInt64(s.last_purchased) AS purchased, toUInt64(s.peak) AS consumed, toUInt64(s.worst) AS overage
     FROM subs AS s
