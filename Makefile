@@ -19,7 +19,7 @@ test: libchdb ## every test, against the embedded engine and broker
 # The benchmarks the issues name; each runs once and prints its figures
 # beside their baselines (also kept under bench-results/). Micro-benchmarks
 # (e.g. BenchmarkDecodeDemoMix) run with plain `go test -bench`.
-BENCH ?= ^Benchmark(InventoryIngest|PartnerOverview|CallingWeekly)$$
+BENCH ?= ^Benchmark(InventoryIngest|PartnerOverview|FlexReports|CallingWeekly)$$
 bench: libchdb build ## the benchmarks of every issue, printed beside their baselines
 	FLEXHUB_LIBCHDB=$$(scripts/fetch-libchdb.sh) $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 1x -p 1 -timeout 80m ./...
 

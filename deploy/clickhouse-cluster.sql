@@ -185,6 +185,126 @@ SETTINGS replicated_deduplication_window = 10000;
 CREATE TABLE IF NOT EXISTS `flexhub`.subscription_versions ON CLUSTER 'flexhub' AS `flexhub`.subscription_versions_local
 ENGINE = Distributed('flexhub', 'flexhub', 'subscription_versions_local', cityHash64(customer_id));
 
+-- 0003_flex
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_cluster_daily_local ON CLUSTER 'flexhub'
+(
+    day           Date, -- calendar day (UTC)
+    partner_id    LowCardinality(String), -- the partner reselling to the customer
+    customer_id   String, -- the partner's customer (organisation)
+    cluster_id    String, -- UCM cluster
+    cluster_name  String, -- the cluster's name at the snapshot
+    region        LowCardinality(String), -- data centre of the cluster
+    sync_id       String, -- the snapshot (completed sync) that counts that day
+    synced_at     DateTime64(3, 'UTC'), -- when that snapshot was taken
+    snapshot_day  Date, -- the snapshot's day; earlier than day when carried forward
+    classes       Map(LowCardinality(String), UInt32), -- users or devices matched per decision-table rule (U1, U2, U3, D1, D2, D4)
+    computed_at   DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_cluster_daily_local', '{replica}', computed_at)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, customer_id, day, cluster_id);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_cluster_daily ON CLUSTER 'flexhub' AS `flexhub`.flex_cluster_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_cluster_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily_local ON CLUSTER 'flexhub'
+(
+    day             Date, -- calendar day (UTC)
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- Flex subscription; '' for consumption without one
+    flex_model      LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    license_type    LowCardinality(String), -- KW, CA, TP, PRO, ENH or ACC
+    purchased       UInt32, -- quantity in force that day
+    consumed        UInt32, -- licenses the customer's clusters consume that day
+    overage         UInt32, -- max(0, consumed - purchased)
+    attributed      Bool, -- this subscription carries the customer's consumption that day
+    computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted      UInt8, -- 1: the key no longer holds (hidden by FINAL)
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_daily_local', '{replica}', computed_at, is_deleted)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, customer_id, subscription_id, day, license_type)
+SETTINGS index_granularity = 1024;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_daily ON CLUSTER 'flexhub' AS `flexhub`.flex_usage_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_daily_local ON CLUSTER 'flexhub'
+(
+    day               Date, -- calendar day (UTC)
+    partner_id        LowCardinality(String), -- the partner reselling to the customer
+    customer_id       String, -- the partner's customer (organisation)
+    subscription_id   String, -- Flex subscription; '' for consumption without one
+    flex_model        LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    purchased         UInt32, -- total purchased in force over the license types
+    consumed          UInt32, -- total consumed over the license types
+    overage           UInt32, -- total overage over the license types
+    overage_types     Array(LowCardinality(String)), -- license types in overage
+    ea_below_minimum  Bool, -- an EA with fewer than 1000 KW purchased
+    status            LowCardinality(String), -- compliant, overage, below_minimum, no_subscription
+    attributed        Bool, -- this subscription carries the customer's consumption that day
+    computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted        UInt8, -- 1: the key no longer holds (hidden by FINAL)
+    INDEX pass computed_at TYPE minmax GRANULARITY 4
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_subscription_daily_local', '{replica}', computed_at, is_deleted)
+PARTITION BY toYYYYMM(day)
+ORDER BY (partner_id, customer_id, subscription_id, day);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_daily ON CLUSTER 'flexhub' AS `flexhub`.flex_subscription_daily_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_subscription_daily_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_weekly_local ON CLUSTER 'flexhub'
+(
+    week            Date, -- the week's Sunday
+    partner_id      LowCardinality(String), -- the partner reselling to the customer
+    customer_id     String, -- the partner's customer (organisation)
+    subscription_id String, -- Flex subscription; '' for consumption without one
+    flex_model      LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    license_type    LowCardinality(String), -- KW, CA, TP, PRO, ENH or ACC
+    days            UInt8, -- days of the week with figures
+    consumed_peak   UInt32, -- the week's highest daily consumption
+    consumed_latest UInt32, -- consumption on the week's last day with figures
+    purchased       UInt32, -- quantity in force on that day
+    overage_peak    UInt32, -- the week's worst daily overage
+    overage_days    UInt8, -- days in overage
+    computed_at     DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted      UInt8 -- 1: the key no longer holds (hidden by FINAL)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_usage_weekly_local', '{replica}', computed_at, is_deleted)
+PARTITION BY toYYYYMM(week)
+ORDER BY (partner_id, customer_id, subscription_id, week, license_type);
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_usage_weekly ON CLUSTER 'flexhub' AS `flexhub`.flex_usage_weekly_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_usage_weekly_local', cityHash64(customer_id));
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_window_local ON CLUSTER 'flexhub'
+(
+    as_of             Date, -- the window's last day (the rollup's today)
+    days              UInt8, -- the window's length in days
+    partner_id        LowCardinality(String), -- the partner reselling to the customer
+    customer_id       String, -- the partner's customer (organisation)
+    subscription_id   String, -- Flex subscription; '' for consumption without one
+    flex_model        LowCardinality(String), -- flex2, flex3_nu or flex3_ea
+    purchased         UInt32, -- total purchased on the window's last day with figures
+    consumed          UInt32, -- the peak daily total consumption
+    overage           UInt32, -- the worst day's total overage
+    ea_below_minimum  Bool, -- an EA with fewer than 1000 KW purchased on the last day
+    status            LowCardinality(String), -- overage if any day was over, else the last day's status
+    computed_at       DateTime64(3, 'UTC'), -- the rollup pass that wrote the row (the newest wins)
+    is_deleted        UInt8 -- 1: the key no longer holds (hidden by FINAL)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/flexhub/flex_subscription_window_local', '{replica}', computed_at, is_deleted)
+PARTITION BY as_of
+ORDER BY (partner_id, as_of, days, customer_id, subscription_id)
+TTL as_of + INTERVAL 3 DAY;
+
+CREATE TABLE IF NOT EXISTS `flexhub`.flex_subscription_window ON CLUSTER 'flexhub' AS `flexhub`.flex_subscription_window_local
+ENGINE = Distributed('flexhub', 'flexhub', 'flex_subscription_window_local', cityHash64(customer_id));
+
 -- 0004_partner
 CREATE TABLE IF NOT EXISTS `flexhub`.license_assignment_events_local ON CLUSTER 'flexhub'
 (

@@ -117,7 +117,11 @@ type exampleRequest struct {
 // test, so no route escapes it.
 var examples = map[string]exampleRequest{
 	"POST /events": {body: `[]`},
-	"GET /customers/{customer_id}/license-usage": {query: "window=30d"},
+	"GET /customers/{customer_id}/license-usage":        {query: "window=30d"},
+	"GET /customers/{customer_id}/clusters":             {},
+	"GET /customers/{customer_id}/license-usage/report": {query: "format=csv"},
+	"GET /partners/{partner_id}/license-usage":          {query: "window=30d"},
+	"GET /partners/{partner_id}/license-usage/report":   {query: "format=csv&table=summary"},
 	"GET /audit":                                         {query: "window=90d"},
 	"POST /sql":                                          {body: `{"sql":"SELECT 1"}`},
 	"GET /sql/dictionary":                                {},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,13 @@ import (
 	"github.com/flexhub/flexhub/warehouse/whtest"
 )
 
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+// quietLog discards the API's logs unless FLEXHUB_TEST_LOG is set.
+func quietLog() *slog.Logger {
+	if os.Getenv("FLEXHUB_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // today is the API's clock in these tests.
 var today = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
@@ -90,14 +97,21 @@ func newAPI(t *testing.T, w warehouse.Warehouse, events query.EventPublisher) *a
 func TestCustomerLicenseUsageOverAWindow(t *testing.T) {
 	w := whtest.Database(t)
 	inv := newInventory(t, w)
-	// Customer c1 has two clusters.
-	//   day -8: A KW 9                       (outside a 7-day window)
-	//   day -6: A KW 2 CA 1, B KW 1          → KW 3, CA 1
+	// Customer c1 has two clusters and no Flex subscription (so its
+	// consumption is classified as Flex 2.0, subscription ""). A cluster
+	// without a sync on a day counts with its latest snapshot of the 7 days
+	// before.
+	//   day -8: A KW 9                        (outside a 7-day window)
+	//   day -7: A carried from -8: KW 9        (outside too)
+	//   day -6: A KW 2 CA 1, B KW 1           → KW 3, CA 1
+	//   day -5, -4: both carried from -6      → KW 3, CA 1
 	//   day -3: A KW 4 CA 1 (morning), then A KW 5 CA 2 (evening; the day's
-	//           latest sync counts), B KW 1  → KW 6, CA 2
+	//           latest sync counts), B KW 1   → KW 6, CA 2
+	//   day -2, -1: carried from -3           → KW 6, CA 2
 	//   day  0: A KW 2, B KW 2 CA 3           → KW 4, CA 3
 	// 7-day window (days -6…0): peak KW 6 on day -3, peak CA 3 on day 0;
-	// latest is day 0. No TelePresence anywhere: TP 0 every day.
+	// latest is day 0. No TelePresence anywhere: TP 0 every day. Nothing is
+	// purchased, so everything consumed is overage.
 	inv.sync("c1", "A", day(-8).Add(9*time.Hour), 9, 0)
 	inv.sync("c1", "A", day(-6).Add(9*time.Hour), 2, 1)
 	inv.sync("c1", "B", day(-6).Add(10*time.Hour), 1, 0)
@@ -125,7 +139,11 @@ func TestCustomerLicenseUsageOverAWindow(t *testing.T) {
 		kw, ca, tp int64
 	}{
 		{"2026-11-17", 3, 1, 0},
+		{"2026-11-18", 3, 1, 0},
+		{"2026-11-19", 3, 1, 0},
 		{"2026-11-20", 6, 2, 0},
+		{"2026-11-21", 6, 2, 0},
+		{"2026-11-22", 6, 2, 0},
 		{"2026-11-23", 4, 3, 0},
 	}
 	if len(got.Daily) != len(wantDaily) {
@@ -133,9 +151,14 @@ func TestCustomerLicenseUsageOverAWindow(t *testing.T) {
 	}
 	for i, wd := range wantDaily {
 		d := got.Daily[i]
-		if d.Date != wd.date || d.Usage["KW"] != wd.kw || d.Usage["CA"] != wd.ca || d.Usage["TP"] != wd.tp {
+		if d.Date != wd.date || d.Usage["KW"] != wd.kw || d.Usage["CA"] != wd.ca || d.Usage["TP"] != wd.tp ||
+			d.Overage["KW"] != wd.kw || d.Purchased["KW"] != 0 {
 			t.Errorf("day %d = %+v, want %+v", i, d, wd)
 		}
+	}
+	if len(got.Subscriptions) != 1 || got.Subscriptions[0].SubscriptionID != "" || got.Subscriptions[0].Status != "no_subscription" ||
+		got.Subscriptions[0].TotalConsumed != 7 {
+		t.Errorf("subscriptions = %+v, want the unsubscribed consumption (KW 4 + CA 3 on the last day)", got.Subscriptions)
 	}
 	if p := got.Peak["KW"]; p.Consumed != 6 || p.Date != "2026-11-20" {
 		t.Errorf("peak KW = %+v, want 6 on 2026-11-20", p)
@@ -147,11 +170,12 @@ func TestCustomerLicenseUsageOverAWindow(t *testing.T) {
 		t.Errorf("latest = %+v, want 2026-11-23 with KW 4", got.Latest)
 	}
 
-	// An explicit period takes in day -8: its KW 9 is now the peak.
+	// An explicit period takes in day -8 and its carry into -7: KW 9 is now
+	// the peak, first reached on day -8.
 	resp = api.Get(t, "/api/v1/customers/c1/license-usage?from=2026-11-15&to=2026-11-17")
 	resp.JSON(t, &got)
-	if len(got.Daily) != 2 || got.Peak["KW"].Consumed != 9 || got.Window.Days != 3 {
-		t.Errorf("period 11-15..11-17 = %+v, want 2 days with peak KW 9", got)
+	if len(got.Daily) != 3 || got.Peak["KW"] != (query.Peak{Consumed: 9, Date: "2026-11-15"}) || got.Window.Days != 3 {
+		t.Errorf("period 11-15..11-17 = %+v, want 3 days with peak KW 9 on 11-15", got)
 	}
 
 	// A known customer with nothing in the window: an empty series.

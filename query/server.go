@@ -177,7 +177,12 @@ type Route struct {
 func (s *Server) routes() []Route {
 	return []Route{
 		{"POST", "/events", IngestEvents, s.postEvents},
+		// Flex license usage (flex.go, flex_partner.go, export.go).
 		{"GET", "/customers/{customer_id}/license-usage", ViewCustomer, s.licenseUsage},
+		{"GET", "/customers/{customer_id}/clusters", ViewCustomer, s.customerClusters},
+		{"GET", "/customers/{customer_id}/license-usage/report", ExportReport, s.customerReport},
+		{"GET", "/partners/{partner_id}/license-usage", ViewPartner, s.partnerLicenseUsage},
+		{"GET", "/partners/{partner_id}/license-usage/report", ExportReport, s.partnerReport},
 		{"GET", "/audit", ReadAudit, s.auditLog},
 		{"POST", "/sql", RunSQL, s.runSQL},
 		{"GET", "/sql/dictionary", RunSQL, s.dictionary},

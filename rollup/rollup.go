@@ -7,7 +7,6 @@ package rollup
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"log/slog"
 	"time"
@@ -16,12 +15,6 @@ import (
 
 	"github.com/flexhub/flexhub/warehouse"
 )
-
-//go:embed sql/changed_days.sql
-var changedDaysSQL string
-
-//go:embed sql/license_usage_daily.sql
-var licenseUsageDailySQL string
 
 const readWatermarkSQL = `SELECT max(watermark) FROM {db:Identifier}.rollup_watermarks FINAL WHERE rollup = {rollup:String}`
 
@@ -48,6 +41,8 @@ type Worker struct {
 	rollups  []Rollup
 	partner  PartnerOverviewConfig
 	calling  callingState
+	// lastPass is the computed_at of the last Flex pass (rollup/flex.go).
+	lastPass time.Time
 }
 
 // NewWorker builds a worker that runs every interval.
@@ -60,7 +55,7 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 			Help: "Rollup duration.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}, []string{"rollup"}),
 	}
 	wk.rollups = []Rollup{
-		{Name: "license_usage_daily", Run: wk.licenseUsageDaily},
+		{Name: "flex_usage", Run: wk.flexUsage},
 		{Name: "partner_overview", Run: wk.partnerOverview},
 		{Name: "calling_weekly", Run: wk.callingWeekly},
 	}
@@ -123,48 +118,10 @@ func (wk *Worker) runRollup(ctx context.Context, r Rollup) (err error) {
 	return nil
 }
 
-// LicenseUsageDays recomputes license_usage_daily for [from, to] whatever
-// the watermark says (flexhub rollup --from --to).
-func (wk *Worker) LicenseUsageDays(ctx context.Context, from, to time.Time) error {
-	return wk.w.Exec(ctx, licenseUsageDailySQL, warehouse.P(
-		"from", warehouse.Date(from), "to", warehouse.Date(to), "computed_at", wk.now().UTC()))
-}
-
-func (wk *Worker) licenseUsageDaily(ctx context.Context, since, until time.Time) error {
-	res, err := wk.w.Query(ctx, changedDaysSQL, warehouse.P("since", since, "until", until))
-	if err != nil {
-		return fmt.Errorf("changed days: %w", err)
-	}
-	// Contiguous runs of changed days are recomputed in one statement each.
-	for _, span := range spans(res) {
-		if err := wk.LicenseUsageDays(ctx, span[0], span[1]); err != nil {
-			return fmt.Errorf("%s..%s: %w", span[0].Format(time.DateOnly), span[1].Format(time.DateOnly), err)
-		}
-	}
-	if len(res.Rows) > 0 {
-		wk.log.Info("rolled up", "rollup", "license_usage_daily", "days", len(res.Rows))
-	}
-	return nil
-}
-
 func (wk *Worker) watermark(ctx context.Context, name string) (time.Time, error) {
 	res, err := wk.w.Query(ctx, readWatermarkSQL, warehouse.P("rollup", name))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("rollup %s: read watermark: %w", name, err)
 	}
 	return warehouse.Time(res.Rows[0][0]), nil
-}
-
-// spans groups sorted days into contiguous [first, last] ranges.
-func spans(res *warehouse.Result) [][2]time.Time {
-	var out [][2]time.Time
-	for _, r := range res.Rows {
-		d := warehouse.Time(r[0])
-		if n := len(out); n > 0 && out[n-1][1].AddDate(0, 0, 1).Equal(d) {
-			out[n-1][1] = d
-			continue
-		}
-		out = append(out, [2]time.Time{d, d})
-	}
-	return out
 }

@@ -20,11 +20,12 @@ import (
 )
 
 // syncEvents is one cluster sync: users, devices, then the cluster.synced
-// event. Hand count for the first classification rule:
+// event. Hand count with the Flex decision table (README), for a customer
+// without a Flex subscription (classified as Flex 2.0):
 //
-//	u1 directory number → KW; u2 owns d1 → KW; u3 nothing → no license
-//	d1 desk phone of u2 → -; d2 analog adapter, no owner → CA;
-//	d3 TelePresence → TP
+//	u1 directory number only → KW (U3); u2 owns d1 → KW (U2); u3 nothing →
+//	no license (U0); d1 desk phone of u2 → covered by u2; d2 analog adapter,
+//	no owner → CA (D2); d3 TelePresence → TP (D1)
 //
 // KW 2, CA 1, TP 1.
 func syncEvents(customer, cluster string, at time.Time) []string {

@@ -59,7 +59,7 @@ func cmdRollup(ctx context.Context, args []string) error {
 	var from, to, week string
 	c, err := parse("rollup", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&once, "once", false, "run every rollup once and exit")
-		fs.StringVar(&from, "from", "", "recompute license_usage_daily and the partner overview from this day (YYYY-MM-DD) and exit")
+		fs.StringVar(&from, "from", "", "recompute the Flex license-usage rollups and the partner overview from this day (YYYY-MM-DD) and exit")
 		fs.StringVar(&to, "to", "", "… to this day (YYYY-MM-DD, default: --from)")
 		fs.StringVar(&week, "week", "", "recompute the calling figures of the completed week starting this Sunday (YYYY-MM-DD) and exit")
 	})

@@ -79,6 +79,9 @@ var callingStream = stream{
 		customers := callingCustomers(w)
 		for i := 0; i < max(1, len(customers)/20); i++ {
 			cu := customers[rng.IntN(len(customers))]
+			if len(cu.Clusters) == 0 { // a Webex-only customer has no UCM users to call from
+				continue
+			}
 			cl := cu.Clusters[rng.IntN(len(cu.Clusters))]
 			if u := cl.randomActive(rng, day); u != nil && callingLicensed(u) {
 				p.addAll("calling", cu.ID, callEvents(rng, cu, u, nil, now.Add(-time.Duration(rng.IntN(30))*time.Second)))

@@ -3,19 +3,35 @@ package demo
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// flexSubscription is the customer's UCM Flex subscription: Flex 2.0
-// (50%), Flex 3.0 Named User (30%) or Flex 3.0 Enterprise Agreement (20%).
-// Purchased quantities sit around the consumption of day 0 — between 85%
-// and 130% of it, so some customers run over — and an EA buys at least
-// its 1000 KW minimum. A quarter of the subscriptions changed quantities
-// during the history window.
+// flexSubscription is the customer's UCM Flex subscription. The first four
+// customers of every partner show each case of the Flex report:
+//
+//	#1 Flex 2.0 bought short of its knowledge workers (overage)
+//	#2 Flex 3.0 Named User whose quantities changed inside the history window
+//	#3 Flex 3.0 Enterprise Agreement bought under its 1000 KW minimum
+//	#4 Flex 3.0 Enterprise Agreement at its minimum
+//
+// The rest are Flex 2.0 (50%), Flex 3.0 NU (30%) or EA (20%). Purchased
+// quantities of the user tiers sit around the consumption of day 0 —
+// between 92% and 132% of it, so some customers run over —, small counts
+// (TP, CA, Access) are bought with a little headroom, and an EA buys at
+// least its 1000 KW minimum (but one in ten). A quarter of the subscriptions changed
+// quantities during the history window.
 func (cu *Customer) flexSubscription(rng *rand.Rand, today time.Time, history int) *Subscription {
 	s := &Subscription{Product: "ucm_flex", ID: fmt.Sprintf("Sub-%s-FLEX", strings.TrimPrefix(cu.ID, "c-"))}
+	seq, _ := strconv.Atoi(cu.ID[strings.LastIndexByte(cu.ID, '-')+1:])
 	switch r := rng.IntN(100); {
+	case seq == 1:
+		s.FlexModel = "flex2"
+	case seq == 2:
+		s.FlexModel = "flex3_nu"
+	case seq == 3, seq == 4:
+		s.FlexModel = "flex3_ea"
 	case r < 50:
 		s.FlexModel = "flex2"
 	case r < 80:
@@ -27,13 +43,18 @@ func (cu *Customer) flexSubscription(rng *rand.Rand, today time.Time, history in
 	buy := func() map[string]int {
 		out := map[string]int{}
 		for k, n := range use {
-			q := int(float64(n)*(0.85+rng.Float64()*0.45) + 0.5)
+			q := int(float64(n)*(0.92+rng.Float64()*0.4) + 0.5)
 			if k == "TP" || k == "CA" || k == "ACC" {
-				q = max(q, n-1) // small counts are bought about right
+				q = max(q, n+1+n/10) // small counts are bought with some headroom
 			}
 			out[k] = max(q, 0)
 		}
-		if s.FlexModel == "flex3_ea" && out["KW"] < 1000 && rng.IntN(10) > 0 {
+		switch {
+		case seq == 1:
+			out["KW"] = use["KW"] * 4 / 5 // short by a fifth
+		case seq == 3:
+			out["KW"] = min(max(use["KW"], 1), 999) // under the EA minimum
+		case s.FlexModel == "flex3_ea" && out["KW"] < 1000 && (seq == 4 || rng.IntN(10) > 0):
 			out["KW"] = 1000 // the EA minimum, however many use it
 		}
 		return out
@@ -50,11 +71,19 @@ func (cu *Customer) flexSubscription(rng *rand.Rand, today time.Time, history in
 		v.Renewal = end.AddDate(0, 0, 1)
 	}
 	s.Versions = append(s.Versions, v)
-	if rng.IntN(4) == 0 {
+	if seq == 2 || rng.IntN(4) == 0 {
 		c := v
 		c.Licenses = buy()
+		if seq == 2 {
+			for k := range c.Licenses {
+				c.Licenses[k] += 5 // more of everything, mid-window
+			}
+		}
 		c.OrderID = fmt.Sprintf("CCW-%d", 100000+rng.IntN(900000))
 		c.ChangedAt = today.AddDate(0, 0, -rng.IntN(history)).Add(13 * time.Hour)
+		if seq == 2 {
+			c.ChangedAt = today.AddDate(0, 0, -history/2).Add(13 * time.Hour)
+		}
 		if c.ChangedAt.After(v.ChangedAt) {
 			s.Versions = append(s.Versions, c)
 		}
@@ -63,7 +92,10 @@ func (cu *Customer) flexSubscription(rng *rand.Rand, today time.Time, history in
 }
 
 // estimatedConsumption approximates what the customer's inventory of day
-// 0 consumes under a model, the way a partner sizes an order.
+// 0 consumes under a model, the way a partner sizes an order (after the
+// decision table of rollup/flex_rules.go: one license per served user —
+// Professional with voicemail or several devices, Enhanced with one, Access
+// otherwise —, shared devices as common area or TelePresence).
 func (cu *Customer) estimatedConsumption(model string) map[string]int {
 	var kw, pro, enh, acc, ca, tp int
 	for _, cl := range cu.Clusters {
@@ -71,18 +103,23 @@ func (cu *Customer) estimatedConsumption(model string) map[string]int {
 			if !u.activeOn(0) {
 				continue
 			}
-			served := u.DirectoryNumber != "" || u.SNR || u.ExtensionMobility || u.Voicemail || u.MobileUC || u.TabletUC || len(u.Devices) > 0
+			served := u.DirectoryNumber != "" || u.SNR || u.ExtensionMobility || u.Voicemail ||
+				((u.MobileUC || u.TabletUC) && u.EnterpriseDirectoryProfile) || len(u.Devices) > 0
 			if !served {
 				continue
 			}
-			kw++
 			switch {
 			case u.Voicemail || len(u.Devices) > 1:
 				pro++
-			case len(u.Devices) == 1:
+				kw++
+			case len(u.Devices) == 1 || u.ExtensionMobility || u.MobileUC || u.TabletUC:
 				enh++
+				kw++
 			default:
 				acc++
+			}
+			if len(u.Devices) > 10 {
+				ca += len(u.Devices) - 10
 			}
 		}
 		for _, d := range cl.Shared {
@@ -99,5 +136,5 @@ func (cu *Customer) estimatedConsumption(model string) map[string]int {
 	case "flex3_ea":
 		return map[string]int{"KW": kw, "CA": ca, "ACC": acc, "TP": tp}
 	}
-	return map[string]int{"KW": kw, "CA": ca, "TP": tp}
+	return map[string]int{"KW": kw + acc, "CA": ca, "TP": tp}
 }
