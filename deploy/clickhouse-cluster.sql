@@ -726,3 +726,10 @@ ORDER BY (partner_id, at, subject);
 CREATE TABLE IF NOT EXISTS `flexhub`.audit_log ON CLUSTER 'flexhub' AS `flexhub`.audit_log_local
 ENGINE = Distributed('flexhub', 'flexhub', 'audit_log_local', rand());
 
+-- 0007_arrival_indexes
+ALTER TABLE `flexhub`.ucm_cluster_syncs_local ON CLUSTER 'flexhub' ADD INDEX IF NOT EXISTS ingested ingested_at TYPE minmax GRANULARITY 4;
+
+ALTER TABLE `flexhub`.customer_versions_local ON CLUSTER 'flexhub' ADD INDEX IF NOT EXISTS ingested ingested_at TYPE minmax GRANULARITY 4;
+
+ALTER TABLE `flexhub`.subscription_versions_local ON CLUSTER 'flexhub' ADD INDEX IF NOT EXISTS ingested ingested_at TYPE minmax GRANULARITY 4;
+

@@ -25,6 +25,8 @@ type Config struct {
 	// RequestTimeout bounds every request, so none hangs when ClickHouse is
 	// slow: the caller gets a 503 problem instead.
 	RequestTimeout time.Duration
+	// ExportTimeout bounds a custom report download instead.
+	ExportTimeout time.Duration
 	// MaxEventsBodyBytes bounds the body of POST /api/v1/events.
 	MaxEventsBodyBytes int64
 	// MaxEventsPerRequest bounds how many events one POST carries.
@@ -44,6 +46,9 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 30 * time.Second
+	}
+	if c.ExportTimeout <= 0 {
+		c.ExportTimeout = 15 * time.Minute
 	}
 	if c.MaxEventsBodyBytes <= 0 {
 		c.MaxEventsBodyBytes = 32 << 20
@@ -152,12 +157,17 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/readyz", s.readyz)
 	r.Handle("/metrics", promhttp.HandlerFor(s.deps.Metrics, promhttp.HandlerOpts{}))
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(s.timeout)
 		r.Get("/openapi.json", s.openapi)
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate, s.limit)
 			for _, rt := range s.routes() {
-				r.With(s.allow(rt.Perm)).Method(rt.Method, rt.Pattern, rt.handler)
+				// A custom report of every customer over a long period
+				// streams for minutes; everything else answers in seconds.
+				limit := s.cfg.RequestTimeout
+				if rt.Perm == ExportReport {
+					limit = s.cfg.ExportTimeout
+				}
+				r.With(s.allow(rt.Perm), s.timeout(limit)).Method(rt.Method, rt.Pattern, rt.handler)
 			}
 		})
 	})
@@ -288,12 +298,14 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) timeout(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+func (s *Server) timeout(limit time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), limit)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
