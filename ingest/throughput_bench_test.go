@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/flexhub/flexhub/broker"
 	"github.com/flexhub/flexhub/ingest/demo"
+	"github.com/flexhub/flexhub/internal/benchfig"
 	"github.com/flexhub/flexhub/warehouse"
 	"github.com/flexhub/flexhub/warehouse/whtest"
 )
@@ -63,8 +63,8 @@ func BenchmarkInventoryIngest(b *testing.B) {
 
 	// flexhub ingest, end to end.
 	w := whtest.Database(b)
-	resetPeakRSS()
-	cpu0, bcpu0 := processCPU(os.Getpid()), processCPU(benchBrokerPid)
+	benchfig.ResetPeakRSS()
+	cpu0, bcpu0 := benchfig.ProcessCPU(os.Getpid()), benchfig.ProcessCPU(benchBrokerPid)
 	start := time.Now()
 	im := NewMetrics(nil)
 	in := NewIngestor(Config{Brokers: []string{addr}, Group: "bench-flexhub", Topics: []string{testTopic},
@@ -74,8 +74,8 @@ func BenchmarkInventoryIngest(b *testing.B) {
 	go func() { done <- in.Run(runCtx) }()
 	waitRows(b, w, total, 10*time.Minute)
 	flexSecs := time.Since(start).Seconds()
-	flexRSS := peakRSS()
-	flexCPU, brokerCPU := processCPU(os.Getpid())-cpu0, processCPU(benchBrokerPid)-bcpu0
+	flexRSS := benchfig.PeakRSS()
+	flexCPU, brokerCPU := benchfig.ProcessCPU(os.Getpid())-cpu0, benchfig.ProcessCPU(benchBrokerPid)-bcpu0
 	if os.Getenv("FLEXHUB_BENCH_DEBUG") != "" {
 		for _, t := range []string{"ucm_users", "ucm_devices", "ucm_cluster_syncs"} {
 			var m dto.Metric
@@ -91,8 +91,8 @@ func BenchmarkInventoryIngest(b *testing.B) {
 
 	// Baseline: the Kafka table engine and materialized views.
 	kw := whtest.Database(b)
-	resetPeakRSS()
-	kcpu0, kbcpu0 := processCPU(os.Getpid()), processCPU(benchBrokerPid)
+	benchfig.ResetPeakRSS()
+	kcpu0, kbcpu0 := benchfig.ProcessCPU(os.Getpid()), benchfig.ProcessCPU(benchBrokerPid)
 	start = time.Now()
 	for _, stmt := range kafkaEngineDDL(addr, partitions) {
 		if err := kw.Exec(ctx, stmt, nil); err != nil {
@@ -101,8 +101,8 @@ func BenchmarkInventoryIngest(b *testing.B) {
 	}
 	waitRows(b, kw, total, 30*time.Minute)
 	kafkaSecs := time.Since(start).Seconds()
-	kafkaRSS := peakRSS()
-	kafkaCPU, kafkaBrokerCPU := processCPU(os.Getpid())-kcpu0, processCPU(benchBrokerPid)-kbcpu0
+	kafkaRSS := benchfig.PeakRSS()
+	kafkaCPU, kafkaBrokerCPU := benchfig.ProcessCPU(os.Getpid())-kcpu0, benchfig.ProcessCPU(benchBrokerPid)-kbcpu0
 	if err := kw.Exec(ctx, "DROP TABLE {db:Identifier}.kafka_inventory SYNC", nil); err != nil {
 		b.Fatal(err)
 	}
@@ -130,8 +130,8 @@ func BenchmarkInventoryIngest(b *testing.B) {
 			}
 		}
 	})
-	resetPeakRSS()
-	rawCPU0 := processCPU(os.Getpid())
+	benchfig.ResetPeakRSS()
+	rawCPU0 := benchfig.ProcessCPU(os.Getpid())
 	start = time.Now()
 	for _, bt := range blocks {
 		if err := rw.Insert(ctx, bt, ""); err != nil {
@@ -140,8 +140,8 @@ func BenchmarkInventoryIngest(b *testing.B) {
 	}
 	waitRows(b, rw, total, time.Minute)
 	rawSecs := time.Since(start).Seconds()
-	rawRSS := peakRSS()
-	rawCPU := processCPU(os.Getpid()) - rawCPU0
+	rawRSS := benchfig.PeakRSS()
+	rawCPU := benchfig.ProcessCPU(os.Getpid()) - rawCPU0
 
 	flex, kafkaEng, raw := total/flexSecs, total/kafkaSecs, total/rawSecs
 	report := fmt.Sprintf(`
@@ -153,7 +153,7 @@ BenchmarkInventoryIngest (1M events, %d partitions, 2-core machine; CPU = second
 `, partitions, flex, flexSecs, flexRSS>>20, flexCPU, brokerCPU, kafkaEng, kafkaSecs, kafkaRSS>>20, kafkaCPU, kafkaBrokerCPU, flex/kafkaEng,
 		raw, rawSecs, rawRSS>>20, rawCPU, 100*flex/raw)
 	fmt.Print(report)
-	writeBenchResult("ingest.txt", report)
+	benchfig.WriteResult("ingest.txt", report)
 	b.ReportMetric(flex, "events/s")
 	b.ReportMetric(flex/kafkaEng, "x_kafka_engine")
 	b.ReportMetric(100*flex/raw, "%_of_raw_insert")
@@ -272,46 +272,4 @@ func kafkaEngineDDL(addr string, partitions int) []string {
 	}
 }
 
-// resetPeakRSS resets the process's high-water mark (Linux clear_refs 5).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS is VmHWM in bytes.
-func peakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-// writeBenchResult keeps the figures under bench-results/ at the
-// repository root (ignored by git) for the closing notes.
-func writeBenchResult(name, text string) {
-	dir := "../bench-results"
-	if err := os.MkdirAll(dir, 0o755); err == nil {
-		_ = os.WriteFile(dir+"/"+name, []byte(text), 0o644)
-	}
-}
-
 var benchBrokerPid int
-
-// processCPU is a process's user+system CPU seconds so far.
-func processCPU(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100 // USER_HZ
-}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flexhub/flexhub/internal/benchfig"
 	"github.com/flexhub/flexhub/query"
 	"github.com/flexhub/flexhub/query/apitest"
 	"github.com/flexhub/flexhub/rollup"
@@ -162,13 +163,13 @@ func BenchmarkCallingWeekly(b *testing.B) {
 
 	// The weekly rollup of the whole week.
 	wk := rollup.NewWorker(w, time.Minute, nil, quietLog())
-	resetPeakRSSCalling()
+	benchfig.ResetPeakRSS()
 	start = time.Now()
 	if err := wk.CallingWeek(ctx, week); err != nil {
 		b.Fatal(err)
 	}
 	rollupSecs := time.Since(start).Seconds()
-	rollupRSS := peakRSSCalling()
+	rollupRSS := benchfig.PeakRSS()
 	poor := counts(`SELECT count() FROM {db:Identifier}.calling_poor_calls`)
 
 	// A tick that finds one late record: the rest of the horizon is
@@ -222,12 +223,12 @@ func BenchmarkCallingWeekly(b *testing.B) {
 		for i := 0; i < runs+5; i++ {
 			path := strings.Replace(route, "{customer}", fmt.Sprintf("c-%05d", rng.IntN(benchCustomers)), 1)
 			req, _ := http.NewRequest(http.MethodGet, "http://bench"+path, nil)
-			rec := &discardWriter{header: http.Header{}}
+			rec := benchfig.NewDiscardWriter()
 			t0 := time.Now()
 			srv.Handler().ServeHTTP(rec, req)
 			d := time.Since(t0)
-			if rec.status != 0 && rec.status != http.StatusOK {
-				b.Fatalf("%s: %d", path, rec.status)
+			if rec.Status != 0 && rec.Status != http.StatusOK {
+				b.Fatalf("%s: %d", path, rec.Status)
 			}
 			if i == 0 {
 				// Once per route, the answer is checked against the document.
@@ -237,7 +238,7 @@ func BenchmarkCallingWeekly(b *testing.B) {
 			}
 			if i >= 5 { // warm-up
 				ds = append(ds, d)
-				size = rec.n
+				size = int(rec.Bytes)
 			}
 		}
 		slices.Sort(ds)
@@ -259,48 +260,10 @@ BenchmarkCallingWeekly (embedded engine, 2-core machine; data generated in the e
 			mark = "MISSED"
 		}
 		worst = max(worst, t.p99)
-		fmt.Fprintf(&sb, "  GET %-48s %8.1f ms %8.1f ms %6d kB   %s\n", t.route, ms(t.p50), ms(t.p99), t.bytes>>10, mark)
+		fmt.Fprintf(&sb, "  GET %-48s %8.1f ms %8.1f ms %6d kB   %s\n", t.route, benchfig.Ms(t.p50), benchfig.Ms(t.p99), t.bytes>>10, mark)
 	}
 	fmt.Print(sb.String())
-	writeCallingBenchResult("calling.txt", sb.String())
+	benchfig.WriteResult("calling.txt", sb.String())
 	b.ReportMetric(rollupSecs, "rollup_s")
-	b.ReportMetric(ms(worst), "worst_p99_ms")
-}
-
-// discardWriter counts the answer without keeping it.
-type discardWriter struct {
-	header http.Header
-	status int
-	n      int
-}
-
-func (d *discardWriter) Header() http.Header { return d.header }
-func (d *discardWriter) WriteHeader(code int) {
-	if d.status == 0 {
-		d.status = code
-	}
-}
-func (d *discardWriter) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
-
-func writeCallingBenchResult(name, text string) {
-	if err := os.MkdirAll("../bench-results", 0o755); err == nil {
-		_ = os.WriteFile("../bench-results/"+name, []byte(text), 0o644)
-	}
-}
-
-func resetPeakRSSCalling() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSSCalling is VmHWM in bytes.
-func peakRSSCalling() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	b.ReportMetric(benchfig.Ms(worst), "worst_p99_ms")
 }

@@ -1,21 +1,17 @@
 package query_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/flexhub/flexhub/internal/benchfig"
 	"github.com/flexhub/flexhub/query"
 	"github.com/flexhub/flexhub/rollup"
 	"github.com/flexhub/flexhub/warehouse"
@@ -289,20 +285,19 @@ func BenchmarkFlexReports(b *testing.B) {
 	// whole process's (the embedded engine included), so its level before
 	// the export is shown too.
 	debug.FreeOSMemory()
-	resetPeakRSS()
-	rss0 := currentRSS()
+	benchfig.ResetPeakRSS()
+	rss0 := benchfig.CurrentRSS()
 	t0 := time.Now()
 	req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/partners/p-bench/license-usage/report?from=%s&to=%s",
 		first.Format(time.DateOnly), benchToday.Format(time.DateOnly)), nil)
-	cw := &countingWriter{header: http.Header{}}
+	cw := benchfig.NewDiscardWriter()
 	h.ServeHTTP(cw, req)
 	exportSecs := time.Since(t0).Seconds()
-	exportRSS := peakRSS()
-	if cw.status != 0 && cw.status != http.StatusOK {
-		b.Fatalf("export: %d", cw.status)
+	exportRSS := benchfig.PeakRSS()
+	if cw.Status != 0 && cw.Status != http.StatusOK {
+		b.Fatalf("export: %d", cw.Status)
 	}
 
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	report := fmt.Sprintf(`
 BenchmarkFlexReports (embedded engine, 2-core shared machine; %d requests each, in process)
   world: %d customers × %d clusters × %d days generated in %.1f s: %d cluster-day rows (%d users and devices
@@ -320,55 +315,13 @@ BenchmarkFlexReports (embedded engine, 2-core shared machine; %d requests each, 
 `, runs, flexBenchCustomers, benchClusters, benchDays, genSecs, warehouse.Int(counts.Rows[0][0]), warehouse.Int(counts.Rows[0][4]),
 		warehouse.Int(counts.Rows[0][1]), sampleCustomers, warehouse.Int(counts.Rows[0][2]), warehouse.Int(counts.Rows[0][3]),
 		flexBenchCustomers, benchDays, rollSecs, sampleSecs,
-		ms(reportP50), ms(reportP99), ms(overP50), ms(overP99), ms(custP50), ms(custP99),
-		ms(custRollup), ms(custRaw), float64(custRaw)/float64(custRollup),
-		sampleCustomers, ms(sampleRollup), ms(sampleRaw), float64(sampleRaw)/float64(sampleRollup),
-		flexBenchCustomers, exportSecs, float64(cw.n)/1e6, exportRSS>>20, (exportRSS-rss0)>>20)
+		benchfig.Ms(reportP50), benchfig.Ms(reportP99), benchfig.Ms(overP50), benchfig.Ms(overP99), benchfig.Ms(custP50), benchfig.Ms(custP99),
+		benchfig.Ms(custRollup), benchfig.Ms(custRaw), float64(custRaw)/float64(custRollup),
+		sampleCustomers, benchfig.Ms(sampleRollup), benchfig.Ms(sampleRaw), float64(sampleRaw)/float64(sampleRollup),
+		flexBenchCustomers, exportSecs, float64(cw.Bytes)/1e6, exportRSS>>20, (exportRSS-rss0)>>20)
 	fmt.Print(report)
-	if err := os.MkdirAll("../bench-results", 0o755); err == nil {
-		_ = os.WriteFile("../bench-results/flex.txt", []byte(report), 0o644)
-	}
-	b.ReportMetric(ms(reportP99), "report_p99_ms")
-	b.ReportMetric(ms(custP99), "customer_p99_ms")
+	benchfig.WriteResult("flex.txt", report)
+	b.ReportMetric(benchfig.Ms(reportP99), "report_p99_ms")
+	b.ReportMetric(benchfig.Ms(custP99), "customer_p99_ms")
 	b.ReportMetric(exportSecs, "export_s")
-}
-
-// countingWriter is a ResponseWriter that counts and discards the body.
-type countingWriter struct {
-	header http.Header
-	status int
-	n      int64
-}
-
-func (c *countingWriter) Header() http.Header { return c.header }
-func (c *countingWriter) WriteHeader(s int) {
-	if c.status == 0 {
-		c.status = s
-	}
-}
-func (c *countingWriter) Write(p []byte) (int, error) {
-	c.n += int64(len(p))
-	return io.Discard.Write(p)
-}
-
-// resetPeakRSS resets the process's high-water mark (Linux clear_refs 5).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-func peakRSS() int64    { return procStatus("VmHWM:") }
-func currentRSS() int64 { return procStatus("VmRSS:") }
-
-func procStatus(key string) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), key); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

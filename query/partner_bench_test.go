@@ -6,12 +6,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/flexhub/flexhub/internal/benchfig"
 	"github.com/flexhub/flexhub/query"
 	"github.com/flexhub/flexhub/rollup"
 	"github.com/flexhub/flexhub/warehouse"
@@ -95,15 +95,11 @@ func BenchmarkPartnerOverview(b *testing.B) {
 		if p99 > 50*time.Millisecond {
 			verdict = "OVER TARGET"
 		}
-		fmt.Fprintf(&sb, "%-32s %9.1f %9.1f %9s %s\n", rt.name, ms(p50), ms(p99), "≤ 50", verdict)
+		fmt.Fprintf(&sb, "%-32s %9.1f %9.1f %9s %s\n", rt.name, benchfig.Ms(p50), benchfig.Ms(p99), "≤ 50", verdict)
 	}
 	fmt.Print(sb.String())
-	if err := os.MkdirAll("../bench-results", 0o755); err == nil {
-		_ = os.WriteFile("../bench-results/partner-overview.txt", []byte(sb.String()), 0o644)
-	}
+	benchfig.WriteResult("partner-overview.txt", sb.String())
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 type benchCounts struct{ subs, assignments, activity int }
 
