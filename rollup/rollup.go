@@ -65,6 +65,16 @@ func NewWorker(w warehouse.Warehouse, interval time.Duration, reg prometheus.Reg
 	return wk
 }
 
+// Names lists the worker's rollups in the order they run (their
+// watermarks are kept under these names).
+func (wk *Worker) Names() []string {
+	out := make([]string, len(wk.rollups))
+	for i, r := range wk.rollups {
+		out[i] = r.Name
+	}
+	return out
+}
+
 // Run rolls up every interval until ctx ends. A failed run is logged and
 // retried at the next tick; nothing is lost because a watermark only moves
 // after a successful run.
