@@ -299,7 +299,7 @@ func BenchmarkFlexReports(b *testing.B) {
 	}
 
 	report := fmt.Sprintf(`
-BenchmarkFlexReports (embedded engine, 2-core shared machine; %d requests each, in process)
+BenchmarkFlexReports (embedded engine, 2-core machine; %d requests each, in process)
   world: %d customers × %d clusters × %d days generated in %.1f s: %d cluster-day rows (%d users and devices
          counted on the last day), %d subscription-day-type rows; raw sample %d customers: %d users + %d devices rows
   rollup: subscription figures for %d customers × %d days %.1f s; sample from raw %.1f s
