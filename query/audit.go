@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/flexhub/flexhub/warehouse"
@@ -96,14 +95,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	checkKnownParams(r, &errs, "window", "from", "to", "action", "subject", "limit")
 	win := parseWindow(r, s.cfg.Now(), 7, &errs)
 	q := r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			errs.add("limit", "want an integer from 1 to 1000")
-		}
-		limit = n
-	}
+	limit := intParam(r, "limit", 100, 1, 1000, &errs)
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)
 		return

@@ -109,21 +109,7 @@ type page struct {
 // descending); defaultSort applies without sort.
 func parseCallingPage(r *http.Request, errs *paramErrors, defaultSort string, sorts []string) page {
 	q := r.URL.Query()
-	p := page{limit: defaultPageLimit}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageLimit {
-			errs.add("limit", "want an integer from 1 to "+strconv.Itoa(maxPageLimit)+", got "+strconv.Quote(v))
-		}
-		p.limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 10_000_000 {
-			errs.add("offset", "want an integer from 0 to 10000000, got "+strconv.Quote(v))
-		}
-		p.offset = n
-	}
+	p := page{limit: intParam(r, "limit", defaultPageLimit, 1, maxPageLimit, errs), offset: intParam(r, "offset", 0, 0, 10_000_000, errs)}
 	sort := defaultSort
 	if v := q.Get("sort"); v != "" {
 		if !slices.Contains(sorts, strings.TrimPrefix(v, "-")) {

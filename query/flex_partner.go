@@ -87,19 +87,6 @@ func (s *Server) knownPartner(w http.ResponseWriter, r *http.Request, partner st
 	return true, truthy(res.Rows[0][1])
 }
 
-func parseInt(r *http.Request, name string, def, lo, hi int, errs *paramErrors) int {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		errs.add(name, "want a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", got "+strconv.Quote(v))
-		return def
-	}
-	return n
-}
-
 func parseBool(r *http.Request, name string, errs *paramErrors) bool {
 	switch v := r.URL.Query().Get(name); v {
 	case "", "false":
@@ -139,8 +126,8 @@ func (s *Server) partnerLicenseUsage(w http.ResponseWriter, r *http.Request) {
 	if order != "" && order != "asc" && order != "desc" {
 		errs.add("order", "want asc or desc, got "+strconv.Quote(order))
 	}
-	limit := parseInt(r, "limit", flexDefaultPageSize, 1, flexMaxPageSize, &errs)
-	offset := parseInt(r, "offset", 0, 0, 1_000_000, &errs)
+	limit := intParam(r, "limit", flexDefaultPageSize, 1, flexMaxPageSize, &errs)
+	offset := intParam(r, "offset", 0, 0, 1_000_000, &errs)
 	if p := errs.problem(); p != nil {
 		writeProblem(w, r, p)
 		return

@@ -109,3 +109,20 @@ func checkID(param, v string, errs *paramErrors) {
 		errs.add(param, "not an identifier: want 1-128 characters of [A-Za-z0-9._:@-] starting with a letter or digit")
 	}
 }
+
+// intParam reads an integer parameter within [lo, hi].
+func intParam(r *http.Request, name string, def, lo, hi int, errs *paramErrors) int {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		if _, given := r.URL.Query()[name]; given {
+			errs.add(name, "want an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", got an empty value")
+		}
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		errs.add(name, "want an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", got "+strconv.Quote(v))
+		return def
+	}
+	return n
+}

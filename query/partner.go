@@ -234,23 +234,6 @@ func (s *Server) licenseTrend(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// intParam reads an integer parameter within [lo, hi].
-func intParam(r *http.Request, name string, def, lo, hi int, errs *paramErrors) int {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		if _, given := r.URL.Query()[name]; given {
-			errs.add(name, "want an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", got an empty value")
-		}
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		errs.add(name, "want an integer from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", got "+strconv.Quote(v))
-		return def
-	}
-	return n
-}
-
 // Page says which rows of a table an answer holds.
 type Page struct {
 	Total  int64 `json:"total"`
