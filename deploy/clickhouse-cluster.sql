@@ -733,3 +733,8 @@ ALTER TABLE `flexhub`.customer_versions_local ON CLUSTER 'flexhub' ADD INDEX IF 
 
 ALTER TABLE `flexhub`.subscription_versions_local ON CLUSTER 'flexhub' ADD INDEX IF NOT EXISTS ingested ingested_at TYPE minmax GRANULARITY 4;
 
+-- 0008_drop_first_rule
+DROP TABLE IF EXISTS `flexhub`.license_usage_daily ON CLUSTER 'flexhub' SYNC;
+
+DROP TABLE IF EXISTS `flexhub`.license_usage_daily_local ON CLUSTER 'flexhub' SYNC;
+

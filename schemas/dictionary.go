@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -27,6 +28,7 @@ type DictColumn struct {
 
 var (
 	createRe = regexp.MustCompile(`(?m)^CREATE TABLE IF NOT EXISTS \{\{table "([a-z0-9_]+)"\}\}`)
+	dropRe   = regexp.MustCompile(`(?m)^\{\{dropTable "([a-z0-9_]+)"\}\}`)
 	engineRe = regexp.MustCompile(`ENGINE = \{\{engine "[a-z0-9_]+" "([^"]+)"\}\}`)
 )
 
@@ -72,6 +74,13 @@ func Dictionary() ([]DictTable, error) {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Migration < out[j].Migration })
+	// A table a later migration drops is not in the dictionary.
+	for _, e := range entries {
+		b, _ := migrationFS.ReadFile(path.Join("migrations", e.Name()))
+		for _, m := range dropRe.FindAllStringSubmatch(string(b), -1) {
+			out = slices.DeleteFunc(out, func(t DictTable) bool { return t.Name == m[1] })
+		}
+	}
 	return out, nil
 }
 

@@ -118,6 +118,15 @@ func render(name, text string, l Layout) (string, error) {
 			}
 			return "SETTINGS non_replicated_deduplication_window = 10000"
 		},
+		// dropTable removes a table a later design no longer uses: on a
+		// cluster the Distributed table and the local tables under it.
+		"dropTable": func(t string) string {
+			if !clustered {
+				return "DROP TABLE IF EXISTS {db:Identifier}." + t + ";"
+			}
+			return fmt.Sprintf("DROP TABLE IF EXISTS {db:Identifier}.%s ON CLUSTER '%s' SYNC;\nDROP TABLE IF EXISTS {db:Identifier}.%s_local ON CLUSTER '%s' SYNC;",
+				t, l.Cluster, t, l.Cluster)
+		},
 		"distribute": func(t, key string) string {
 			if !clustered {
 				return ""
