@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/flexhub/flexhub/ingest"
 	"github.com/flexhub/flexhub/warehouse"
 )
 
@@ -77,12 +78,9 @@ type EventPublisher interface {
 	Publish(ctx context.Context, events []json.RawMessage) ([]Rejection, error)
 }
 
-// Rejection is one invalid event of a POST /api/v1/events batch.
-type Rejection struct {
-	Index  int    `json:"index"`
-	ID     string `json:"id,omitempty"`
-	Reason string `json:"reason"`
-}
+// Rejection is one invalid event of a POST /api/v1/events batch: ingest's
+// own, so its publisher serves the API as it is.
+type Rejection = ingest.Rejection
 
 // ReadinessCheck is one dependency /readyz asks.
 type ReadinessCheck struct {

@@ -20,18 +20,6 @@ import (
 	"github.com/flexhub/flexhub/warehouse/whtest"
 )
 
-// publisher adapts ingest's publisher to the API, as cmd/flexhub does.
-type publisher struct{ p *ingest.Publisher }
-
-func (a publisher) Publish(ctx context.Context, events []json.RawMessage) ([]query.Rejection, error) {
-	rej, err := a.p.Publish(ctx, events)
-	out := make([]query.Rejection, len(rej))
-	for i, r := range rej {
-		out[i] = query.Rejection{Index: r.Index, ID: r.ID, Reason: r.Reason}
-	}
-	return out, err
-}
-
 const inventoryTopic = "flexhub.ucm.inventory"
 
 func deviceEvent(id, cluster string) string {
@@ -86,7 +74,7 @@ func TestPostEvents(t *testing.T) {
 	pub := ingest.NewPublisher([]string{b.Addr()}, ingest.NewRegistry("flexhub."), ingest.NewMetrics(nil))
 	defer pub.Close()
 	srv, err := query.NewServer(query.Config{Logger: quietLog(), MaxEventsBodyBytes: 64 << 10, MaxEventsPerRequest: 50},
-		query.Deps{Warehouse: whtest.Database(t), Events: publisher{pub}})
+		query.Deps{Warehouse: whtest.Database(t), Events: pub})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +146,7 @@ func TestPostEventsBrokerDown(t *testing.T) {
 	pub := ingest.NewPublisher([]string{addr}, ingest.NewRegistry("flexhub."), ingest.NewMetrics(nil))
 	defer pub.Close()
 	srv, err := query.NewServer(query.Config{Logger: quietLog(), RequestTimeout: 3 * time.Second},
-		query.Deps{Warehouse: whtest.Database(t), Events: publisher{pub}})
+		query.Deps{Warehouse: whtest.Database(t), Events: pub})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -244,7 +244,7 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 			log.Warn("no credentials configured: the API is open and every caller is the operator (see README, Access control)")
 		}
 		api, err := query.NewServer(query.Config{Logger: log, RateLimit: c.RateLimit, RateBurst: c.RateBurst, SQLLimits: c.sqlLimits()},
-			query.Deps{Warehouse: w, Events: publisher{pub}, Ready: ready, Metrics: promReg, Auth: auth})
+			query.Deps{Warehouse: w, Events: pub, Ready: ready, Metrics: promReg, Auth: auth})
 		if err != nil {
 			return err
 		}
@@ -297,18 +297,6 @@ func runRoles(ctx context.Context, c *config, r roles) error {
 	stopRollup()
 	wg.Wait()
 	return runErr
-}
-
-// publisher adapts ingest's publisher to the API's interface.
-type publisher struct{ p *ingest.Publisher }
-
-func (a publisher) Publish(ctx context.Context, events []json.RawMessage) ([]query.Rejection, error) {
-	rej, err := a.p.Publish(ctx, events)
-	out := make([]query.Rejection, len(rej))
-	for i, r := range rej {
-		out[i] = query.Rejection{Index: r.Index, ID: r.ID, Reason: r.Reason}
-	}
-	return out, err
 }
 
 // serveOps serves /metrics, /healthz and /readyz for a process whose roles
